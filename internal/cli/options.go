@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/oci"
+	"github.com/slipwayhq/slipway/internal/progress"
+)
+
+// globalOptions are the flags every verb has.
+type globalOptions struct {
+	output        string
+	insecure      bool
+	username      string
+	passwordStdin bool
+	quiet         bool
+	password      string // read from stdin once
+}
+
+func (g *globalOptions) register(cmd *cobra.Command) {
+	f := cmd.PersistentFlags()
+	f.StringVarP(&g.output, "output", "o", "text", "output format: text or json")
+	f.BoolVar(&g.insecure, "insecure", false, "allow plain HTTP to registries other than localhost")
+	f.StringVarP(&g.username, "username", "u", "", "registry username (with --password-stdin); else "+oci.EnvUsername+"/"+oci.EnvPassword+" or the docker config")
+	f.BoolVar(&g.passwordStdin, "password-stdin", false, "read the registry password from stdin")
+	f.BoolVarP(&g.quiet, "quiet", "q", false, "no progress output")
+}
+
+// prepare validates the global flags and reads the password once.
+func (g *globalOptions) prepare(stdin io.Reader) error {
+	switch g.output {
+	case "text", "json":
+	default:
+		return fault.Usagef("--output %q: want text or json", g.output)
+	}
+	if g.passwordStdin {
+		if g.username == "" {
+			return fault.Usagef("--password-stdin needs --username")
+		}
+		b, err := io.ReadAll(io.LimitReader(stdin, 1<<16))
+		if err != nil {
+			return fault.Usagef("reading the password from stdin: %v", err)
+		}
+		g.password = strings.TrimRight(string(b), "\r\n")
+		if g.password == "" {
+			return fault.Usagef("--password-stdin: stdin was empty")
+		}
+	}
+	return nil
+}
+
+func (g *globalOptions) parseRef(s string) (oci.Ref, error) {
+	return oci.ParseRef(s, g.insecure)
+}
+
+// store opens the store ref names, with credentials and progress wired in.
+func (g *globalOptions) store(ref oci.Ref, bar *progress.Bar) oci.Store {
+	return oci.Open(ref,
+		oci.WithKeychain(oci.Keychain(g.username, g.password)),
+		oci.WithTransport(bar.Transport(http.DefaultTransport)),
+	)
+}
+
+// bar starts a progress report on stderr (none with --quiet or --output json).
+func (g *globalOptions) bar(streams IO, label string, total int64) *progress.Bar {
+	return progress.New(streams.Stderr, label, total, g.quiet)
+}
+
+// printJSON writes v as one indented JSON document.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// defaultStore is the local store a verb writes to when given no destination.
+func defaultStore(name string) string {
+	return oci.LayoutPrefix + ".slipway/" + name
+}
+
+func sourceDateEpoch() (int64, error) {
+	s := os.Getenv("SOURCE_DATE_EPOCH")
+	if s == "" {
+		return 0, nil
+	}
+	var n int64
+	if _, err := fmt.Sscan(s, &n); err != nil || n < 0 {
+		return 0, fault.Usagef("SOURCE_DATE_EPOCH=%q: want a non-negative number of seconds since 1970", s)
+	}
+	return n, nil
+}

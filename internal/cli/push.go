@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/oci"
+)
+
+func newPushCmd(g *globalOptions, streams IO) *cobra.Command {
+	return &cobra.Command{
+		Use:   "push SRC DST",
+		Short: "Copy an artifact or image, with its referrers, between stores",
+		Long: `Copy the manifest (or index) SRC names, its blobs and its referrers
+(attestations, SBOMs, promotion records) to DST. Only missing blobs are sent;
+within one registry they are mounted. DST's tag defaults to SRC's.`,
+		Example: `  slipway push oci:.slipway/iris:1.0.0 registry.example.com/ml/iris
+  slipway push registry.example.com/ml/iris:1.0.0 oci:/mnt/airgap/iris`,
+		Args: exactArgs(2, "SRC and DST"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := g.prepare(streams.Stdin); err != nil {
+				return err
+			}
+			src, err := g.parseRef(args[0])
+			if err != nil {
+				return err
+			}
+			dst, err := g.parseRef(args[1])
+			if err != nil {
+				return err
+			}
+			if src.Identifier() == "" {
+				return fault.Usagef("SRC %s: give a tag or digest (%s:1.0.0 or %s@sha256:…)", src, src, src)
+			}
+			bar := g.bar(streams, "push", 0)
+			defer bar.Finish()
+			srcStore, dstStore := g.store(src.WithTag(""), nil), g.store(dst.WithTag(""), bar)
+			desc, err := srcStore.Resolve(cmd.Context(), src.Identifier())
+			if err != nil {
+				return fmt.Errorf("resolving %s: %w", src, err)
+			}
+			tag := dst.Tag
+			if tag == "" && dst.Digest == "" {
+				tag = src.Tag
+			}
+			if dst.Digest != "" && dst.Digest != desc.Digest.String() {
+				return fault.Usagef("DST %s names digest %s but SRC is %s", dst, dst.Digest, desc.Digest)
+			}
+			if err := oci.Copy(cmd.Context(), srcStore, dstStore, desc, tag); err != nil {
+				return err
+			}
+			pinned := dst.WithDigest(desc.Digest.String()).String()
+			if g.output == "json" {
+				return printJSON(streams.Stdout, map[string]any{"reference": pinned, "digest": desc.Digest.String(), "tag": tag, "mediaType": desc.MediaType})
+			}
+			fmt.Fprintln(streams.Stdout, pinned)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets testscript run the CLI in-process as the `slipway` command.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"slipway": func() {
+			os.Exit(Main(context.Background(), os.Args[1:], IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+		},
+		// slipway-exits N ARGS… runs slipway ARGS… and succeeds only when it exits with N.
+		"slipway-exits": func() {
+			want, err := strconv.Atoi(os.Args[1])
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "slipway-exits: first argument must be the expected exit code")
+				os.Exit(100)
+			}
+			got := Main(context.Background(), os.Args[2:], IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+			if got != want {
+				fmt.Fprintf(os.Stderr, "slipway exited %d, want %d\n", got, want)
+				os.Exit(1)
+			}
+			os.Exit(0)
+		},
+	})
+}
+
+// TestScripts runs the CLI contracts in testdata/script: exit codes, what
+// goes to stdout and stderr, files written.
+func TestScripts(t *testing.T) {
+	example, err := filepath.Abs("../../testdata/iris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("EXAMPLE", example)
+			env.Setenv("SLIPWAY_CACHE_DIR", filepath.Join(env.WorkDir, ".cache"))
+			env.Setenv("SOURCE_DATE_EPOCH", "0")
+			if r := os.Getenv("SLIPWAY_TEST_REGISTRY"); r != "" {
+				env.Setenv("REGISTRY", r)
+			}
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "registry":
+				return os.Getenv("SLIPWAY_TEST_REGISTRY") != "", nil
+			}
+			return false, nil
+		},
+	})
+}

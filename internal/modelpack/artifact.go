@@ -1,0 +1,136 @@
+package modelpack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/oci"
+)
+
+// Artifact is a model artifact read back from a store: its manifest, its
+// config, and what each layer holds.
+type Artifact struct {
+	Descriptor v1.Descriptor
+	Manifest   manifest
+	Config     json.RawMessage
+	Format     string // "modelpack", "modelpack (vnd.cnai)" or "kitops"
+	Name       string
+	Version    string
+	Layers     []Layer
+}
+
+// Layer is one layer of a model artifact.
+type Layer struct {
+	Descriptor v1.Descriptor
+	Info       LayerInfo
+	// Path is the file a raw layer holds; "" for a tar.
+	Path string
+}
+
+// Open reads the artifact that id (a tag or digest) names in store; it
+// refuses a manifest that is not a model.
+func Open(ctx context.Context, store oci.Store, id string) (*Artifact, error) {
+	desc, err := store.Resolve(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if desc.MediaType.IsIndex() {
+		return nil, fault.Usagef("%s@%s is an image index, not a model artifact", store.Ref(), desc.Digest)
+	}
+	raw, err := store.Manifest(ctx, desc.Digest)
+	if err != nil {
+		return nil, err
+	}
+	a := &Artifact{Descriptor: desc}
+	if err := json.Unmarshal(raw, &a.Manifest); err != nil {
+		return nil, fault.Usagef("%s@%s: manifest does not parse: %v", store.Ref(), desc.Digest, err)
+	}
+	if !IsModelManifest(a.Manifest.ArtifactType, a.Manifest.Config.MediaType) {
+		return nil, fault.Usagef("%s@%s is not a model artifact (artifactType %q, config %q): pack one with slipway pack",
+			store.Ref(), desc.Digest, a.Manifest.ArtifactType, a.Manifest.Config.MediaType)
+	}
+	a.Format = formatOf(a.Manifest)
+	for _, d := range a.Manifest.Layers {
+		info, ok := ParseLayerMediaType(d.MediaType)
+		if !ok {
+			return nil, fault.Usagef("%s@%s: layer %s has media type %q, which is not a model layer", store.Ref(), desc.Digest, d.Digest, d.MediaType)
+		}
+		l := Layer{Descriptor: d, Info: info}
+		if info.Raw {
+			l.Path = d.Annotations[AnnotationPath]
+			if l.Path == "" {
+				return nil, fault.Usagef("%s@%s: raw layer %s has no %s annotation", store.Ref(), desc.Digest, d.Digest, AnnotationPath)
+			}
+		}
+		a.Layers = append(a.Layers, l)
+	}
+	cfg, err := readBlob(ctx, store, a.Manifest.Config.Digest, maxConfigSize)
+	if err != nil {
+		return nil, fmt.Errorf("reading config of %s@%s: %w", store.Ref(), desc.Digest, err)
+	}
+	a.Config = cfg
+	a.Name, a.Version = nameVersion(a.Format, cfg, a.Manifest.Annotations)
+	return a, nil
+}
+
+// maxConfigSize bounds how much of a config blob is read into memory.
+const maxConfigSize = 4 << 20
+
+func formatOf(m manifest) string {
+	switch {
+	case m.Config.MediaType == kitConfig:
+		return "kitops"
+	case m.ArtifactType == legacyArtifact || m.Config.MediaType == legacyConfig:
+		return "modelpack (vnd.cnai)"
+	}
+	return "modelpack"
+}
+
+func nameVersion(format string, cfg []byte, annotations map[string]string) (string, string) {
+	if format == "kitops" {
+		var k struct {
+			Package struct{ Name, Version string } `json:"package"`
+		}
+		_ = json.Unmarshal(cfg, &k)
+		return k.Package.Name, k.Package.Version
+	}
+	var c modelConfig
+	_ = json.Unmarshal(cfg, &c)
+	return firstNonEmpty(c.Descriptor.Name, annotations[annotationTitle]), firstNonEmpty(c.Descriptor.Version, annotations[annotationVer])
+}
+
+// Size is the total size of the layers.
+func (a *Artifact) Size() int64 {
+	var n int64
+	for _, l := range a.Layers {
+		n += l.Descriptor.Size
+	}
+	return n
+}
+
+// RolesSummary counts layers per role, in a stable order.
+func (a *Artifact) RolesSummary() map[Role]int {
+	m := map[Role]int{}
+	for _, l := range a.Layers {
+		m[l.Info.Role]++
+	}
+	return m
+}
+
+// Paths lists the raw layers' file paths, sorted.
+func (a *Artifact) Paths() []string {
+	var ps []string
+	for _, l := range a.Layers {
+		if l.Path != "" {
+			ps = append(ps, path.Clean(l.Path))
+		}
+	}
+	sort.Strings(ps)
+	return ps
+}

@@ -1,0 +1,507 @@
+package modelpack
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/oci"
+)
+
+// ownLayerSize is the size from which a file that is not a weight file still
+// gets a layer of its own (a large dataset, say) instead of joining its role's tar.
+const ownLayerSize = 64 << 20
+
+// PackOptions say what to pack and how.
+type PackOptions struct {
+	// Dir is the model folder.
+	Dir string
+	// Name overrides the model name (else the Kitfile's, the model card's, or the folder's).
+	Name string
+	// Version is recorded in the artifact; tagging is Publish's job.
+	Version string
+	// Datasets are extra files or folders packed as datasets.
+	Datasets []string
+	// Epoch is the fixed time written into tars and the config (SOURCE_DATE_EPOCH).
+	Epoch time.Time
+	// Cache skips reading files whose stat is unchanged since they were hashed.
+	Cache *HashCache
+	// Jobs is how many files are read at once (default: the number of CPUs).
+	Jobs int
+	// Progress, when set, is told how many bytes each step covered.
+	Progress func(n int64)
+}
+
+// Packed is the result of Pack.
+type Packed struct {
+	Name        string
+	Version     string
+	Descriptor  v1.Descriptor
+	Files       []LockFile
+	BytesRead   int64 // bytes read from the model folder
+	FilesCached int   // files whose digest came from the cache
+	TotalBytes  int64
+}
+
+// Pack turns the model folder into a ModelPack artifact in store: every file
+// is read once, hashed while it is copied in, files in parallel. The
+// manifest is stored untagged; Publish tags it.
+func Pack(ctx context.Context, store oci.LayoutStore, o PackOptions) (*Packed, error) {
+	srcs, kit, err := collect(o.Dir, o.Datasets)
+	if err != nil {
+		return nil, err
+	}
+	meta := describe(o, kit)
+	plans := planLayers(srcs)
+
+	p := &packer{store: store, o: o, epoch: o.Epoch.UTC()}
+	if p.o.Jobs <= 0 {
+		p.o.Jobs = runtime.NumCPU()
+	}
+	layers := make([]builtLayer, len(plans))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(p.o.Jobs)
+	for i, pl := range plans {
+		g.Go(func() error {
+			l, err := p.build(gctx, pl)
+			layers[i] = l
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := o.Cache.Save(); err != nil {
+		return nil, fmt.Errorf("saving hash cache: %w", err)
+	}
+
+	res := &Packed{Name: meta.Name, Version: o.Version}
+	cfg := modelConfig{Descriptor: meta, ModelFS: modelFS{Type: "layers", DiffIDs: []string{}}, Config: execConfig(srcs)}
+	var descs []v1.Descriptor
+	for _, l := range layers {
+		descs = append(descs, l.desc)
+		cfg.ModelFS.DiffIDs = append(cfg.ModelFS.DiffIDs, l.desc.Digest.String())
+		res.Files = append(res.Files, l.files...)
+		res.BytesRead += l.read
+		res.FilesCached += l.cached
+		res.TotalBytes += l.desc.Size
+	}
+	rawCfg, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfgDigest, cfgSize, err := store.Ingest(strings.NewReader(string(rawCfg)))
+	if err != nil {
+		return nil, err
+	}
+	m := manifest{
+		SchemaVersion: 2,
+		MediaType:     types.OCIManifestSchema1,
+		ArtifactType:  ArtifactType,
+		Config:        v1.Descriptor{MediaType: MediaTypeConfig, Digest: cfgDigest, Size: cfgSize},
+		Layers:        descs,
+		Annotations:   map[string]string{annotationTitle: meta.Name},
+	}
+	if o.Version != "" {
+		m.Annotations[annotationVer] = o.Version
+	}
+	if !p.epoch.IsZero() && p.epoch.Unix() != 0 {
+		m.Annotations[annotationCreate] = p.epoch.Format(time.RFC3339)
+	}
+	rawManifest, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	res.Descriptor, err = store.WriteManifest(ctx, rawManifest, types.OCIManifestSchema1, ArtifactType, "")
+	return res, err
+}
+
+// manifest is an OCI image manifest with the artifactType field.
+type manifest struct {
+	SchemaVersion int64             `json:"schemaVersion"`
+	MediaType     types.MediaType   `json:"mediaType"`
+	ArtifactType  string            `json:"artifactType,omitempty"`
+	Config        v1.Descriptor     `json:"config"`
+	Layers        []v1.Descriptor   `json:"layers"`
+	Annotations   map[string]string `json:"annotations,omitempty"`
+}
+
+// modelConfig is the ModelPack config (application/vnd.cncf.model.config.v1+json).
+type modelConfig struct {
+	Descriptor modelDescriptor `json:"descriptor"`
+	ModelFS    modelFS         `json:"modelfs"`
+	Config     modelExec       `json:"config"`
+}
+
+type modelDescriptor struct {
+	CreatedAt   *time.Time `json:"createdAt,omitempty"`
+	Authors     []string   `json:"authors,omitempty"`
+	Name        string     `json:"name,omitempty"`
+	Version     string     `json:"version,omitempty"`
+	Licenses    []string   `json:"licenses,omitempty"`
+	Title       string     `json:"title,omitempty"`
+	Description string     `json:"description,omitempty"`
+}
+
+type modelFS struct {
+	Type    string   `json:"type"`
+	DiffIDs []string `json:"diffIds"`
+}
+
+type modelExec struct {
+	Architecture string `json:"architecture,omitempty"`
+	Format       string `json:"format,omitempty"`
+}
+
+// describe gathers the model's metadata: flags first, then the Kitfile,
+// then the model card's front matter, then the folder name.
+func describe(o PackOptions, kit *Kitfile) modelDescriptor {
+	d := modelDescriptor{Name: o.Name, Version: o.Version}
+	if !o.Epoch.IsZero() && o.Epoch.Unix() != 0 {
+		t := o.Epoch.UTC()
+		d.CreatedAt = &t
+	}
+	if kit != nil {
+		d.Name = firstNonEmpty(d.Name, kit.Package.Name)
+		d.Description = kit.Package.Description
+		d.Authors = kit.Package.Authors
+		if kit.Package.License != "" {
+			d.Licenses = []string{kit.Package.License}
+		}
+	}
+	if fm := readCard(o.Dir); fm != nil {
+		d.Name = firstNonEmpty(d.Name, stringField(fm, "name"))
+		d.Description = firstNonEmpty(d.Description, stringField(fm, "description"))
+		if d.Authors == nil {
+			d.Authors = stringsField(fm, "authors")
+		}
+		if d.Licenses == nil {
+			d.Licenses = stringsField(fm, "license")
+		}
+	}
+	if d.Name == "" {
+		abs, _ := filepath.Abs(o.Dir)
+		d.Name = filepath.Base(abs)
+	}
+	d.Title = d.Name
+	return d
+}
+
+// Name is the name a pack of dir gets: name when given, else the Kitfile's
+// package name, the model card's, or the folder's.
+func Name(dir, name string) (string, error) {
+	if name != "" {
+		return name, nil
+	}
+	var kit *Kitfile
+	if f, err := os.Open(filepath.Join(dir, KitfileName)); err == nil {
+		kit, err = ParseKitfile(f, filepath.Join(dir, KitfileName))
+		f.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	return describe(PackOptions{Dir: dir}, kit).Name, nil
+}
+
+// readCard returns the front matter of dir's README.md, or nil.
+func readCard(dir string) map[string]any {
+	f, err := os.Open(filepath.Join(dir, "README.md"))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	fm, _ := ReadFrontMatter(f)
+	return fm
+}
+
+// execConfig reads what the weights are: the format of the first weight
+// file and the architecture its config.json names.
+func execConfig(srcs []source) modelExec {
+	var c modelExec
+	for _, s := range srcs {
+		if s.Role == RoleWeights && c.Format == "" {
+			c.Format = Format(s.Rel)
+		}
+		if path.Base(s.Rel) == "config.json" && s.Info.Size() < 1<<20 && c.Architecture == "" {
+			var hf struct {
+				Architecture  string   `json:"architecture"`
+				Architectures []string `json:"architectures"`
+				ModelType     string   `json:"model_type"`
+			}
+			if b, err := os.ReadFile(s.Abs); err == nil && json.Unmarshal(b, &hf) == nil {
+				c.Architecture = hf.Architecture
+				if c.Architecture == "" && len(hf.Architectures) > 0 {
+					c.Architecture = hf.Architectures[0]
+				}
+				c.Architecture = firstNonEmpty(c.Architecture, hf.ModelType)
+			}
+		}
+	}
+	return c
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// layerPlan is one layer to build: a single raw file, or a role's small files as a tar.
+type layerPlan struct {
+	role  Role
+	raw   bool
+	files []source
+}
+
+// planLayers gives each weight file (and each large file) a raw layer of its
+// own, and groups the remaining files of each role into one tar, in the
+// order of Roles, so the layer list is the same for the same folder.
+func planLayers(srcs []source) []layerPlan {
+	var plans []layerPlan
+	for _, role := range Roles {
+		var group []source
+		for _, s := range srcs {
+			if s.Role != role {
+				continue
+			}
+			if role == RoleWeights || s.Info.Size() >= ownLayerSize {
+				plans = append(plans, layerPlan{role: role, raw: true, files: []source{s}})
+				continue
+			}
+			group = append(group, s)
+		}
+		if len(group) > 0 {
+			plans = append(plans, layerPlan{role: role, files: group})
+		}
+	}
+	return plans
+}
+
+type builtLayer struct {
+	desc   v1.Descriptor
+	files  []LockFile
+	read   int64
+	cached int
+}
+
+type packer struct {
+	store oci.LayoutStore
+	o     PackOptions
+	epoch time.Time
+}
+
+func (p *packer) progress(n int64) {
+	if p.o.Progress != nil {
+		p.o.Progress(n)
+	}
+}
+
+func (p *packer) build(ctx context.Context, pl layerPlan) (builtLayer, error) {
+	if err := ctx.Err(); err != nil {
+		return builtLayer{}, err
+	}
+	if pl.raw {
+		return p.buildRaw(pl)
+	}
+	return p.buildTar(pl)
+}
+
+func (p *packer) buildRaw(pl layerPlan) (builtLayer, error) {
+	s := pl.files[0]
+	mt := LayerMediaType(pl.role, true)
+	fi, err := os.Stat(s.Abs)
+	if err != nil {
+		return builtLayer{}, fault.Usagef("%s: %v", s.Abs, err)
+	}
+	st := statOf(fi)
+	out := builtLayer{}
+	digest, size, ok := p.o.Cache.lookup("file:"+s.Abs, st)
+	var h v1.Hash
+	if ok {
+		h, err = v1.NewHash(digest)
+		ok = err == nil && p.store.HasBlob(h)
+	}
+	if ok {
+		out.cached = 1
+		p.progress(size)
+	} else {
+		start := time.Now()
+		f, err := os.Open(s.Abs)
+		if err != nil {
+			return builtLayer{}, fault.Usagef("cannot read %s: %v", s.Abs, err)
+		}
+		h, size, err = p.store.Ingest(&countingReader{r: f, fn: p.progress})
+		f.Close()
+		if err != nil {
+			return builtLayer{}, fmt.Errorf("packing %s: %w", s.Rel, err)
+		}
+		if err := unchangedSince(s.Abs, st); err != nil {
+			return builtLayer{}, err
+		}
+		p.o.Cache.store("file:"+s.Abs, st, h.String(), size, start)
+		out.read = size
+	}
+	meta, _ := json.Marshal(fileMetadata{Name: path.Base(s.Rel), Mode: uint32(fileMode(fi.Mode())), Size: size, ModTime: p.epoch, Typeflag: '0'})
+	out.desc = v1.Descriptor{
+		MediaType: mt, Digest: h, Size: size,
+		Annotations: map[string]string{AnnotationPath: s.Rel, AnnotationFile: string(meta)},
+	}
+	out.files = []LockFile{{Path: s.Rel, Size: size, SHA256: h.Hex, Role: pl.role, MediaType: string(mt), Layer: h.String()}}
+	return out, nil
+}
+
+// fileMetadata is the ModelPack org.cncf.model.file.metadata+json annotation.
+type fileMetadata struct {
+	Name     string    `json:"name"`
+	Mode     uint32    `json:"mode"`
+	UID      uint32    `json:"uid"`
+	GID      uint32    `json:"gid"`
+	Size     int64     `json:"size"`
+	ModTime  time.Time `json:"mtime"`
+	Typeflag byte      `json:"typeflag"`
+}
+
+func (p *packer) buildTar(pl layerPlan) (builtLayer, error) {
+	mt := LayerMediaType(pl.role, false)
+	stats := make([]fileStat, len(pl.files))
+	key := sha256.New()
+	fmt.Fprintf(key, "tar\x00%s\x00%d\x00", pl.role, p.epoch.Unix())
+	var agg fileStat
+	for i, s := range pl.files {
+		fi, err := os.Stat(s.Abs)
+		if err != nil {
+			return builtLayer{}, fault.Usagef("%s: %v", s.Abs, err)
+		}
+		stats[i] = statOf(fi)
+		fmt.Fprintf(key, "%s\x00%s\x00%+v\x00", s.Rel, s.Abs, stats[i])
+		agg.Size += stats[i].Size
+		agg.Mtime = max(agg.Mtime, stats[i].Mtime)
+		agg.Ctime = max(agg.Ctime, stats[i].Ctime)
+	}
+	tarKey := "tar:" + hex.EncodeToString(key.Sum(nil))
+
+	// Fast path: the tar and every file's digest are cached and the blob is in the store.
+	if d, size, ok := p.o.Cache.lookup(tarKey, agg); ok {
+		if h, err := v1.NewHash(d); err == nil && p.store.HasBlob(h) {
+			files := make([]LockFile, 0, len(pl.files))
+			for i, s := range pl.files {
+				fd, _, ok := p.o.Cache.lookup("file:"+s.Abs, stats[i])
+				if !ok {
+					files = nil
+					break
+				}
+				files = append(files, LockFile{Path: s.Rel, Size: stats[i].Size, SHA256: strings.TrimPrefix(fd, "sha256:"), Role: pl.role, MediaType: string(mt), Layer: h.String()})
+			}
+			if files != nil {
+				p.progress(agg.Size)
+				return builtLayer{desc: tarDescriptor(mt, h, size, pl, files), files: files, cached: len(pl.files)}, nil
+			}
+		}
+	}
+
+	start := time.Now()
+	files := make([]LockFile, len(pl.files))
+	pr, pw := io.Pipe()
+	go func() {
+		tw := newReproducibleTar(pw, p.epoch)
+		for i, s := range pl.files {
+			f, err := os.Open(s.Abs)
+			if err != nil {
+				pw.CloseWithError(fault.Usagef("cannot read %s: %v", s.Abs, err))
+				return
+			}
+			hasher := sha256.New()
+			err = tw.add(s.Rel, os.FileMode(stats[i].Mode), stats[i].Size, io.TeeReader(&countingReader{r: f, fn: p.progress}, hasher))
+			f.Close()
+			if err == nil {
+				err = unchangedSince(s.Abs, stats[i])
+			}
+			if err != nil {
+				pw.CloseWithError(fmt.Errorf("packing %s: %w", s.Rel, err))
+				return
+			}
+			sum := hex.EncodeToString(hasher.Sum(nil))
+			files[i] = LockFile{Path: s.Rel, Size: stats[i].Size, SHA256: sum, Role: pl.role, MediaType: string(mt)}
+			p.o.Cache.store("file:"+s.Abs, stats[i], "sha256:"+sum, stats[i].Size, start)
+		}
+		pw.CloseWithError(tw.Close())
+	}()
+	h, size, err := p.store.Ingest(pr)
+	pr.CloseWithError(err)
+	if err != nil {
+		return builtLayer{}, err
+	}
+	for i := range files {
+		files[i].Layer = h.String()
+	}
+	p.o.Cache.store(tarKey, agg, h.String(), size, start)
+	return builtLayer{desc: tarDescriptor(mt, h, size, pl, files), files: files, read: agg.Size}, nil
+}
+
+// maxListedFiles bounds the file list a tar layer carries in its annotation
+// (manifests must stay small); past it, readers list the tar itself.
+const maxListedFiles = 256
+
+func tarDescriptor(mt types.MediaType, h v1.Hash, size int64, pl layerPlan, files []LockFile) v1.Descriptor {
+	ann := map[string]string{annotationRole: string(pl.role)}
+	if len(files) <= maxListedFiles {
+		listed := make([]listedFile, len(files))
+		for i, f := range files {
+			listed[i] = listedFile{Path: f.Path, Size: f.Size, SHA256: f.SHA256}
+		}
+		b, _ := json.Marshal(listed)
+		ann[annotationFiles] = string(b)
+	}
+	return v1.Descriptor{MediaType: mt, Digest: h, Size: size, Annotations: ann}
+}
+
+// listedFile is an entry of the dev.slipway.files annotation.
+type listedFile struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// unchangedSince refuses a file that changed while it was read: its digest
+// would describe bytes that are no longer there.
+func unchangedSince(p string, before fileStat) error {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return fault.Usagef("%s: %v", p, err)
+	}
+	if after := statOf(fi); after.Size != before.Size || after.Mtime != before.Mtime {
+		return fault.Usagef("%s changed while it was being packed: wait for the writer to finish and pack again", p)
+	}
+	return nil
+}
+
+type countingReader struct {
+	r  io.Reader
+	fn func(int64)
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	if n > 0 {
+		c.fn(int64(n))
+	}
+	return n, err
+}

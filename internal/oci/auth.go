@@ -1,0 +1,97 @@
+package oci
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+)
+
+// Environment variables that carry registry credentials.
+const (
+	EnvUsername = "SLIPWAY_REGISTRY_USERNAME"
+	EnvPassword = "SLIPWAY_REGISTRY_PASSWORD"
+)
+
+// Keychain returns where credentials come from, in order: the username and
+// password given on the command line (password from stdin), the SLIPWAY_REGISTRY_*
+// environment variables, then the docker config and its credential helpers.
+func Keychain(username, password string) authn.Keychain {
+	var chain []authn.Keychain
+	if username != "" || password != "" {
+		chain = append(chain, staticKeychain{from: fmt.Sprintf("--username %s", username), cfg: authn.AuthConfig{Username: username, Password: password}})
+	}
+	if u, p := os.Getenv(EnvUsername), os.Getenv(EnvPassword); u != "" || p != "" {
+		chain = append(chain, staticKeychain{from: fmt.Sprintf("%s=%s", EnvUsername, u), cfg: authn.AuthConfig{Username: u, Password: p}})
+	}
+	chain = append(chain, dockerKeychain{})
+	return authn.NewMultiKeychain(chain...)
+}
+
+// source names a credential without revealing it.
+type source interface{ source() string }
+
+type staticKeychain struct {
+	from string
+	cfg  authn.AuthConfig
+}
+
+func (k staticKeychain) Resolve(authn.Resource) (authn.Authenticator, error) {
+	return describedAuth{Authenticator: authn.FromConfig(k.cfg), from: k.from}, nil
+}
+
+type dockerKeychain struct{}
+
+func (dockerKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
+	a, err := authn.DefaultKeychain.Resolve(r)
+	if err != nil || a == authn.Anonymous {
+		return a, err
+	}
+	return describedAuth{Authenticator: a, from: "the docker config (or its credential helper) for " + r.RegistryStr()}, nil
+}
+
+type describedAuth struct {
+	authn.Authenticator
+	from string
+}
+
+func (d describedAuth) source() string { return d.from }
+
+// recordingKeychain remembers which credential it handed out per registry,
+// so an authentication failure can name it.
+type recordingKeychain struct {
+	inner authn.Keychain
+	mu    sync.Mutex
+	seen  map[string]string
+}
+
+func (k *recordingKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
+	a, err := k.inner.Resolve(r)
+	if err != nil {
+		return nil, fmt.Errorf("looking up credentials for %s: %w", r.RegistryStr(), err)
+	}
+	from := "no credentials (anonymous)"
+	if s, ok := a.(source); ok {
+		from = "credentials from " + s.source()
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.seen == nil {
+		k.seen = map[string]string{}
+	}
+	k.seen[r.RegistryStr()] = from
+	return a, nil
+}
+
+func (k *recordingKeychain) tried(host string) string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if s, ok := k.seen[host]; ok {
+		return s
+	}
+	return "no credentials (anonymous)"
+}
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

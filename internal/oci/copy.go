@@ -1,0 +1,61 @@
+package oci
+
+import (
+	"context"
+	"fmt"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Copy copies the manifest (image or index) that desc names from src to dst
+// with its blobs, tagged in dst when tag is given, then its referrers
+// (signatures, attestations, SBOMs, and their own referrers). Blobs already
+// in dst are not sent again; within one registry they are mounted.
+func Copy(ctx context.Context, src, dst Store, desc v1.Descriptor, tag string) error {
+	if err := copyManifest(ctx, src, dst, desc, tag); err != nil {
+		return err
+	}
+	return copyReferrers(ctx, src, dst, desc.Digest, 0)
+}
+
+func copyManifest(ctx context.Context, src, dst Store, desc v1.Descriptor, tag string) error {
+	if desc.MediaType.IsIndex() {
+		idx, err := src.Index(ctx, desc.Digest)
+		if err != nil {
+			return fmt.Errorf("reading index %s from %s: %w", desc.Digest, src.Ref(), err)
+		}
+		return dst.WriteIndex(ctx, idx, tag)
+	}
+	img, err := src.Image(ctx, desc.Digest)
+	if err != nil {
+		return fmt.Errorf("reading %s from %s: %w", desc.Digest, src.Ref(), err)
+	}
+	if err := dst.WriteImage(ctx, img, tag); err != nil {
+		return fmt.Errorf("writing %s to %s: %w", desc.Digest, dst.Ref(), err)
+	}
+	return nil
+}
+
+// maxReferrerDepth bounds referrer chains (a signature of an attestation of
+// an image is depth 2); a cycle cannot exist in content-addressed data, but
+// a hostile registry could fake one.
+const maxReferrerDepth = 4
+
+func copyReferrers(ctx context.Context, src, dst Store, subject v1.Hash, depth int) error {
+	if depth >= maxReferrerDepth {
+		return nil
+	}
+	refs, err := src.Referrers(ctx, subject)
+	if err != nil {
+		return fmt.Errorf("listing referrers of %s in %s: %w", subject, src.Ref(), err)
+	}
+	for _, r := range refs {
+		if err := copyManifest(ctx, src, dst, r, ""); err != nil {
+			return err
+		}
+		if err := copyReferrers(ctx, src, dst, r.Digest, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,444 @@
+package oci
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/slipwayhq/slipway/internal/fault"
+)
+
+// AnnotationRefName is the OCI image layout annotation that holds a tag.
+const AnnotationRefName = "org.opencontainers.image.ref.name"
+
+// annotationSubject marks a referrer in a layout's index.json, so finding the
+// referrers of a digest is one read of index.json.
+const annotationSubject = "dev.slipway.subject"
+
+// layoutStore is one repository in a local OCI image layout. index.json is
+// replaced atomically (write to a temporary file, rename), so a crash leaves
+// either the old or the new index, never a torn one.
+type layoutStore struct {
+	dir string
+	mu  sync.Mutex // serialises index.json updates within this process
+}
+
+var _ Store = (*layoutStore)(nil)
+
+// LayoutStore is the local OCI image layout store, with the extra methods the
+// packer uses to write blobs straight into it.
+type LayoutStore interface {
+	Store
+	// Ingest streams r into the blob store, hashing as it copies, and returns
+	// the digest and size. An existing blob with the same digest is kept.
+	Ingest(r io.Reader) (v1.Hash, int64, error)
+	// HasBlob reports whether the blob is present.
+	HasBlob(h v1.Hash) bool
+	// WriteManifest stores a raw manifest whose blobs are already present and tags it.
+	WriteManifest(ctx context.Context, raw []byte, mt types.MediaType, artifactType, tag string) (v1.Descriptor, error)
+}
+
+// OpenLayout opens (creating on first write) the layout in dir.
+func OpenLayout(dir string) LayoutStore { return &layoutStore{dir: dir} }
+
+func (s *layoutStore) Ref() Ref { return Ref{Layout: s.dir} }
+
+func (s *layoutStore) blobPath(h v1.Hash) string {
+	return filepath.Join(s.dir, "blobs", h.Algorithm, h.Hex)
+}
+
+func (s *layoutStore) exists() bool {
+	_, err := os.Stat(filepath.Join(s.dir, "index.json"))
+	return err == nil
+}
+
+func (s *layoutStore) init() error {
+	if s.exists() {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Join(s.dir, "blobs", "sha256"), 0o755); err != nil {
+		return fault.Wrap(fault.Usage, fmt.Errorf("creating OCI layout %s: %w", s.dir, err))
+	}
+	if err := writeFileAtomic(filepath.Join(s.dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`)); err != nil {
+		return err
+	}
+	return s.writeIndex(&v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex})
+}
+
+func (s *layoutStore) readIndex() (*v1.IndexManifest, error) {
+	f, err := os.Open(filepath.Join(s.dir, "index.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return &v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading OCI layout %s: %w", s.dir, err)
+	}
+	defer f.Close()
+	im, err := v1.ParseIndexManifest(f)
+	if err != nil {
+		return nil, fault.Usagef("OCI layout %s: index.json does not parse: %v", s.dir, err)
+	}
+	return im, nil
+}
+
+func (s *layoutStore) writeIndex(im *v1.IndexManifest) error {
+	b, err := json.MarshalIndent(im, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(s.dir, "index.json"), append(b, '\n'))
+}
+
+// updateIndex applies fn to index.json under the store's lock.
+func (s *layoutStore) updateIndex(fn func(*v1.IndexManifest)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.init(); err != nil {
+		return err
+	}
+	im, err := s.readIndex()
+	if err != nil {
+		return err
+	}
+	fn(im)
+	return s.writeIndex(im)
+}
+
+func (s *layoutStore) Resolve(_ context.Context, id string) (v1.Descriptor, error) {
+	im, err := s.readIndex()
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	h, digestErr := v1.NewHash(id)
+	for _, d := range im.Manifests {
+		if (digestErr == nil && d.Digest == h) || (digestErr != nil && d.Annotations[AnnotationRefName] == id) {
+			d.Annotations = nil
+			return d, nil
+		}
+	}
+	return v1.Descriptor{}, fmt.Errorf("%s in %s: %w", id, s.Ref(), ErrNotFound)
+}
+
+func (s *layoutStore) path() (layout.Path, error) {
+	if !s.exists() {
+		return "", fmt.Errorf("OCI layout %s: %w", s.dir, ErrNotFound)
+	}
+	return layout.Path(s.dir), nil
+}
+
+func (s *layoutStore) Image(_ context.Context, h v1.Hash) (v1.Image, error) {
+	p, err := s.path()
+	if err != nil {
+		return nil, err
+	}
+	return p.Image(h)
+}
+
+func (s *layoutStore) Index(_ context.Context, h v1.Hash) (v1.ImageIndex, error) {
+	p, err := s.path()
+	if err != nil {
+		return nil, err
+	}
+	ii, err := p.ImageIndex()
+	if err != nil {
+		return nil, err
+	}
+	return ii.ImageIndex(h)
+}
+
+func (s *layoutStore) Manifest(_ context.Context, h v1.Hash) ([]byte, error) {
+	b, err := os.ReadFile(s.blobPath(h))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("manifest %s in %s: %w", h, s.Ref(), ErrNotFound)
+	}
+	return b, err
+}
+
+func (s *layoutStore) Blob(_ context.Context, h v1.Hash) (io.ReadCloser, error) {
+	f, err := os.Open(s.blobPath(h))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("blob %s in %s: %w", h, s.Ref(), ErrNotFound)
+	}
+	return f, err
+}
+
+func (s *layoutStore) HasBlob(h v1.Hash) bool {
+	_, err := os.Stat(s.blobPath(h))
+	return err == nil
+}
+
+func (s *layoutStore) Tags(context.Context) ([]string, error) {
+	im, err := s.readIndex()
+	if err != nil {
+		return nil, err
+	}
+	var tags []string
+	for _, d := range im.Manifests {
+		if t := d.Annotations[AnnotationRefName]; t != "" {
+			tags = append(tags, t)
+		}
+	}
+	slices.Sort(tags)
+	return slices.Compact(tags), nil
+}
+
+// ensure creates the layout when it is missing.
+func (s *layoutStore) ensure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.init()
+}
+
+func (s *layoutStore) Ingest(r io.Reader) (v1.Hash, int64, error) {
+	if err := s.ensure(); err != nil {
+		return v1.Hash{}, 0, err
+	}
+	dir := filepath.Join(s.dir, "blobs", "sha256")
+	tmp, err := os.CreateTemp(dir, ".ingest-*")
+	if err != nil {
+		return v1.Hash{}, 0, fmt.Errorf("writing to OCI layout %s: %w", s.dir, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	hasher := sha256.New()
+	n, err := io.CopyBuffer(io.MultiWriter(tmp, hasher), r, make([]byte, 1<<20))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return v1.Hash{}, 0, err
+	}
+	h := v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(hasher.Sum(nil))}
+	if s.HasBlob(h) {
+		return h, n, nil
+	}
+	if err := os.Rename(tmp.Name(), s.blobPath(h)); err != nil {
+		return v1.Hash{}, 0, err
+	}
+	return h, n, nil
+}
+
+// ingestVerified copies a blob of known digest, refusing content that does not match.
+func (s *layoutStore) ingestVerified(want v1.Hash, rc io.ReadCloser) error {
+	defer rc.Close()
+	if s.HasBlob(want) {
+		return nil
+	}
+	got, _, err := s.Ingest(rc)
+	if err != nil {
+		return err
+	}
+	if got != want {
+		_ = os.Remove(s.blobPath(got))
+		return fault.Runtimef("blob %s arrived with digest %s: refusing corrupt content", want, got)
+	}
+	return nil
+}
+
+func (s *layoutStore) WriteManifest(_ context.Context, raw []byte, mt types.MediaType, artifactType, tag string) (v1.Descriptor, error) {
+	h, n, err := s.Ingest(bytes.NewReader(raw))
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	desc := v1.Descriptor{MediaType: mt, Digest: h, Size: n, ArtifactType: artifactType}
+	return desc, s.addDescriptor(desc, raw, tag)
+}
+
+// addDescriptor records a manifest in index.json, under tag when given
+// (moving the tag off any other manifest), or as a referrer of its subject.
+func (s *layoutStore) addDescriptor(desc v1.Descriptor, raw []byte, tag string) error {
+	var annotations map[string]string
+	if tag != "" {
+		annotations = map[string]string{AnnotationRefName: tag}
+	} else if sub := subjectOf(raw); sub != "" {
+		annotations = map[string]string{annotationSubject: sub}
+	}
+	return s.updateIndex(func(im *v1.IndexManifest) {
+		kept := im.Manifests[:0]
+		present := false
+		for _, d := range im.Manifests {
+			if tag != "" && d.Annotations[AnnotationRefName] == tag {
+				continue
+			}
+			if d.Digest == desc.Digest && d.Annotations[AnnotationRefName] == "" {
+				present = true
+				if tag != "" {
+					continue // the tagged entry replaces the untagged one
+				}
+			}
+			kept = append(kept, d)
+		}
+		im.Manifests = kept
+		if tag != "" || !present {
+			desc.Annotations = annotations
+			im.Manifests = append(im.Manifests, desc)
+		}
+	})
+}
+
+func subjectOf(raw []byte) string {
+	var m struct {
+		Subject *v1.Descriptor `json:"subject"`
+	}
+	if json.Unmarshal(raw, &m) != nil || m.Subject == nil {
+		return ""
+	}
+	return m.Subject.Digest.String()
+}
+
+func (s *layoutStore) WriteImage(ctx context.Context, img v1.Image, tag string) error {
+	if err := s.writeImageBlobs(ctx, img); err != nil {
+		return err
+	}
+	raw, err := img.RawManifest()
+	if err != nil {
+		return err
+	}
+	desc, err := partial.Descriptor(img)
+	if err != nil {
+		return err
+	}
+	if _, _, err := s.Ingest(bytes.NewReader(raw)); err != nil {
+		return err
+	}
+	return s.addDescriptor(v1.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size, ArtifactType: desc.ArtifactType}, raw, tag)
+}
+
+func (s *layoutStore) writeImageBlobs(ctx context.Context, img v1.Image) error {
+	if err := s.ensure(); err != nil {
+		return err
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		return err
+	}
+	cfg, err := img.RawConfigFile()
+	if err != nil {
+		return err
+	}
+	if err := s.ingestVerified(m.Config.Digest, io.NopCloser(bytes.NewReader(cfg))); err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for _, d := range m.Layers {
+		g.Go(func() error {
+			if ctx.Err() != nil || s.HasBlob(d.Digest) {
+				return ctx.Err()
+			}
+			l, err := img.LayerByDigest(d.Digest)
+			if err != nil {
+				return err
+			}
+			rc, err := l.Compressed()
+			if err != nil {
+				return fmt.Errorf("reading blob %s: %w", d.Digest, err)
+			}
+			return s.ingestVerified(d.Digest, rc)
+		})
+	}
+	return g.Wait()
+}
+
+func (s *layoutStore) WriteIndex(ctx context.Context, idx v1.ImageIndex, tag string) error {
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return err
+	}
+	for _, d := range im.Manifests {
+		var raw []byte
+		switch {
+		case d.MediaType.IsIndex():
+			child, err := idx.ImageIndex(d.Digest)
+			if err != nil {
+				return err
+			}
+			if err := s.WriteIndex(ctx, child, ""); err != nil {
+				return err
+			}
+			continue
+		default:
+			child, err := idx.Image(d.Digest)
+			if err != nil {
+				return err
+			}
+			if err := s.writeImageBlobs(ctx, child); err != nil {
+				return err
+			}
+			if raw, err = child.RawManifest(); err != nil {
+				return err
+			}
+		}
+		if _, _, err := s.Ingest(bytes.NewReader(raw)); err != nil {
+			return err
+		}
+	}
+	raw, err := idx.RawManifest()
+	if err != nil {
+		return err
+	}
+	h, n, err := s.Ingest(bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	mt, err := idx.MediaType()
+	if err != nil {
+		return err
+	}
+	return s.addDescriptor(v1.Descriptor{MediaType: mt, Digest: h, Size: n}, raw, tag)
+}
+
+func (s *layoutStore) Tag(_ context.Context, desc v1.Descriptor, tag string) error {
+	raw, err := s.Manifest(context.Background(), desc.Digest)
+	if err != nil {
+		return err
+	}
+	return s.addDescriptor(v1.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size, ArtifactType: desc.ArtifactType}, raw, tag)
+}
+
+func (s *layoutStore) Referrers(_ context.Context, h v1.Hash) ([]v1.Descriptor, error) {
+	im, err := s.readIndex()
+	if err != nil {
+		return nil, err
+	}
+	var out []v1.Descriptor
+	for _, d := range im.Manifests {
+		if d.Annotations[annotationSubject] == h.String() {
+			d.Annotations = nil
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// writeFileAtomic writes b to a temporary file beside name and renames it over name.
+func writeFileAtomic(name string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), name)
+}
