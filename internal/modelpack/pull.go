@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/klauspost/compress/zstd"
@@ -100,7 +102,8 @@ type PullOptions struct {
 // Pull writes the artifact's files (or the selected ones) into dir. Every
 // byte is checked against its layer digest as it streams; content that
 // would leave dir is refused; each file appears whole, by rename, only once
-// every layer has been verified. On error dir keeps what it had.
+// every layer has been verified. On error dir keeps what it had. It returns
+// the paths written, folders left out.
 func Pull(ctx context.Context, store oci.Store, a *Artifact, dir string, o PullOptions) ([]string, error) {
 	dest, err := extract.Open(dir)
 	if err != nil {
@@ -114,7 +117,13 @@ func Pull(ctx context.Context, store oci.Store, a *Artifact, dir string, o PullO
 	if err := dest.Commit(); err != nil {
 		return nil, err
 	}
-	return written, nil
+	files := written[:0]
+	for _, name := range written {
+		if fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(name))); err == nil && !fi.IsDir() {
+			files = append(files, name)
+		}
+	}
+	return files, nil
 }
 
 func pullInto(ctx context.Context, store oci.Store, a *Artifact, dest *extract.Dest, o PullOptions) ([]string, error) {
