@@ -70,6 +70,8 @@ func collect(dir string, datasets []string) ([]source, *Kitfile, error) {
 			roles[p] = e.Role
 			only = append(only, p)
 		}
+		roles[KitfileName] = RoleDocs // the artifact keeps its own description
+		only = append(only, KitfileName)
 	}
 
 	var out []source
@@ -110,17 +112,24 @@ func collect(dir string, datasets []string) ([]source, *Kitfile, error) {
 	return out, kit, nil
 }
 
-// roleFor finds the role given to rel or to a folder holding it.
+// roleFor finds the role given to rel or to a folder holding it. Inside a
+// folder named as the model, only weight files are weights: its config.json,
+// tokenizer and README keep the roles their names give them.
 func roleFor(rel string, roles map[string]Role) (Role, bool) {
-	for p := rel; p != "." && p != "/"; p = path.Dir(p) {
-		if r, ok := roles[p]; ok {
-			return r, true
-		}
-	}
-	if r, ok := roles["."]; ok {
+	if r, ok := roles[rel]; ok {
 		return r, true
 	}
-	return "", false
+	for p := path.Dir(rel); ; p = path.Dir(p) {
+		if r, ok := roles[p]; ok {
+			if inferred := InferRole(rel); r == RoleWeights && inferred != RoleWeights {
+				return inferred, true
+			}
+			return r, true
+		}
+		if p == "." || p == "/" {
+			return "", false
+		}
+	}
 }
 
 func collectDataset(root, d string, add func(source) error) error {

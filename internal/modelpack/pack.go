@@ -179,17 +179,15 @@ func describe(o PackOptions, kit *Kitfile) modelDescriptor {
 		d.Name = firstNonEmpty(d.Name, kit.Package.Name)
 		d.Description = kit.Package.Description
 		d.Authors = kit.Package.Authors
-		if kit.Package.License != "" {
-			d.Licenses = []string{kit.Package.License}
-		}
+		d.Licenses = kit.Licenses()
 	}
 	if fm := readCard(o.Dir); fm != nil {
 		d.Name = firstNonEmpty(d.Name, stringField(fm, "name"))
 		d.Description = firstNonEmpty(d.Description, stringField(fm, "description"))
-		if d.Authors == nil {
+		if len(d.Authors) == 0 {
 			d.Authors = stringsField(fm, "authors")
 		}
-		if d.Licenses == nil {
+		if len(d.Licenses) == 0 {
 			d.Licenses = stringsField(fm, "license")
 		}
 	}

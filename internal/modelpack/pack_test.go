@@ -303,3 +303,39 @@ func TestOpenRefusesNonModel(t *testing.T) {
 	assert.True(t, errors.Is(err, oci.ErrNotFound))
 	_ = v1.Hash{}
 }
+
+func TestPackHonoursKitfile(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"Kitfile": `manifestVersion: "1.0"
+package:
+  name: kit-model
+  license: apache-2.0
+model:
+  path: weights
+code:
+  - path: serve.py
+datasets:
+  - name: train
+    path: train.txt
+    license: cc-by-4.0
+`,
+		"weights/model.bin":   "w",
+		"weights/config.json": "{}",
+		"serve.py":            "print()",
+		"train.txt":           "t",
+		"notes.md":            "not listed in the Kitfile, so not packed",
+	})
+	p := pack(t, dir, oci.OpenLayout(t.TempDir()), nil)
+	roles := map[string]Role{}
+	for _, f := range p.Files {
+		roles[f.Path] = f.Role
+	}
+	assert.Equal(t, map[string]Role{
+		"weights/model.bin":   RoleWeights,
+		"weights/config.json": RoleConfig,
+		"serve.py":            RoleCode,
+		"train.txt":           RoleDataset,
+		"Kitfile":             RoleDocs,
+	}, roles)
+	assert.Equal(t, "kit-model", p.Name)
+}

@@ -170,6 +170,9 @@ func writeLayer(dest *extract.Dest, l Layer, keep func(string) bool, r io.Reader
 		return nil, err
 	}
 	defer closeFn()
+	if l.Info.Compression != "" {
+		tr = &boundedReader{r: tr, left: expansionLimit(l.Descriptor.Size), digest: l.Descriptor.Digest.String()}
+	}
 	return dest.ExtractTar(tr, keep)
 }
 
@@ -189,6 +192,29 @@ func decompress(r io.Reader, compression string) (io.Reader, func(), error) {
 		return zr, zr.Close, nil
 	}
 	return r, func() {}, nil
+}
+
+// expansionLimit bounds what a compressed layer may expand to, so a small
+// layer with a valid digest cannot fill the disk: 1000 times its size, and
+// at least 1 GiB.
+func expansionLimit(compressed int64) int64 { return max(1<<30, 1000*compressed) }
+
+type boundedReader struct {
+	r      io.Reader
+	left   int64
+	digest string
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, fault.Usagef("layer %s expands past %s: refusing a decompression bomb", b.digest, "its limit")
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 func progressOrNop(fn func(int64)) func(int64) {

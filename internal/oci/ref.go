@@ -63,7 +63,7 @@ func parseLayoutRef(orig, rest string) (Ref, error) {
 			return Ref{}, fault.Usagef("reference %q: bad digest %q: %v", orig, dig, err)
 		}
 		rest, ref.Digest = dir, dig
-	} else if i := strings.LastIndex(rest, ":"); i > 0 && !strings.ContainsAny(rest[i+1:], `/\`) {
+	} else if i := strings.LastIndex(rest, ":"); i > 0 && i < len(rest)-1 && !strings.ContainsAny(rest[i+1:], `/\`) {
 		tag := rest[i+1:]
 		if _, err := name.NewTag("example.com/x:"+tag, name.StrictValidation); err != nil {
 			return Ref{}, fault.Usagef("reference %q: bad tag %q", orig, tag)

@@ -1,0 +1,163 @@
+package oci
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/registrytest"
+)
+
+func randomImage(t *testing.T) v1.Image {
+	t.Helper()
+	img, err := random.Image(1024, 2)
+	require.NoError(t, err)
+	return img
+}
+
+// referrerOf makes a small artifact whose subject is img.
+func referrerOf(t *testing.T, img v1.Image) v1.Image {
+	t.Helper()
+	d, err := partial.Descriptor(img)
+	require.NoError(t, err)
+	ref, err := mutate.AppendLayers(empty.Image, static.NewLayer([]byte(`{"verdict":"pass"}`), "application/vnd.slipway.test+json"))
+	require.NoError(t, err)
+	ref = mutate.MediaType(ref, types.OCIManifestSchema1)
+	ref = mutate.ConfigMediaType(ref, "application/vnd.slipway.test.config+json")
+	return mutate.Subject(ref, *d).(v1.Image)
+}
+
+func TestLayoutStore(t *testing.T) {
+	ctx := context.Background()
+	s := OpenLayout(t.TempDir())
+	img := randomImage(t)
+	require.NoError(t, s.WriteImage(ctx, img, "1.0.0"))
+	h, err := img.Digest()
+	require.NoError(t, err)
+
+	for _, id := range []string{"1.0.0", h.String()} {
+		d, err := s.Resolve(ctx, id)
+		require.NoError(t, err, "Resolve(%s)", id)
+		assert.Equal(t, h, d.Digest)
+	}
+	_, err = s.Resolve(ctx, "2.0.0")
+	assert.ErrorIs(t, err, ErrNotFound)
+
+	require.NoError(t, s.Tag(ctx, v1.Descriptor{Digest: h, MediaType: types.OCIManifestSchema1}, "latest"))
+	tags, err := s.Tags(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"1.0.0", "latest"}, tags)
+
+	got, err := s.Image(ctx, h)
+	require.NoError(t, err)
+	gotDigest, err := got.Digest()
+	require.NoError(t, err)
+	assert.Equal(t, h, gotDigest)
+
+	// Re-tagging moves the tag; the old manifest stays readable by digest.
+	other := randomImage(t)
+	require.NoError(t, s.WriteImage(ctx, other, "latest"))
+	d, err := s.Resolve(ctx, "latest")
+	require.NoError(t, err)
+	od, _ := other.Digest()
+	assert.Equal(t, od, d.Digest)
+	_, err = s.Resolve(ctx, h.String())
+	assert.NoError(t, err)
+
+	require.NoError(t, s.WriteImage(ctx, referrerOf(t, img), ""))
+	refs, err := s.Referrers(ctx, h)
+	require.NoError(t, err)
+	assert.Len(t, refs, 1)
+}
+
+func TestCopyWithReferrers(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		opts []registrytest.Option
+	}{
+		{"referrers API", nil},
+		{"tag fallback", []registrytest.Option{registrytest.WithoutReferrers()}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			host := registrytest.InProcess(t, tt.opts...)
+			local := OpenLayout(t.TempDir())
+			img := randomImage(t)
+			require.NoError(t, local.WriteImage(ctx, img, "1.0.0"))
+			require.NoError(t, local.WriteImage(ctx, referrerOf(t, img), ""))
+			desc, err := local.Resolve(ctx, "1.0.0")
+			require.NoError(t, err)
+
+			dstRef, err := ParseRef(host+"/acme/model", false)
+			require.NoError(t, err)
+			dst := Open(dstRef)
+			require.NoError(t, Copy(ctx, local, dst, desc, "1.0.0"))
+
+			d, err := dst.Resolve(ctx, "1.0.0")
+			require.NoError(t, err)
+			assert.Equal(t, desc.Digest, d.Digest)
+			refs, err := dst.Referrers(ctx, desc.Digest)
+			require.NoError(t, err)
+			assert.Len(t, refs, 1, "the referrer should travel with the artifact")
+
+			// And back into a second layout, referrers included.
+			back := OpenLayout(t.TempDir())
+			require.NoError(t, Copy(ctx, dst, back, desc, "1.0.0"))
+			refs, err = back.Referrers(ctx, desc.Digest)
+			require.NoError(t, err)
+			assert.Len(t, refs, 1)
+		})
+	}
+}
+
+func TestRemoteErrors(t *testing.T) {
+	ctx := context.Background()
+	unauthorized := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer unauthorized.Close()
+	host := strings.TrimPrefix(unauthorized.URL, "http://")
+
+	t.Run("401 names the credential, never its value", func(t *testing.T) {
+		ref, err := ParseRef(host+"/acme/model:1.0.0", false)
+		require.NoError(t, err)
+		s := Open(ref, WithKeychain(Keychain("alice", "s3cret-value")))
+		_, err = s.Resolve(ctx, "1.0.0")
+		require.Error(t, err)
+		assert.Equal(t, fault.Usage, fault.KindOf(err))
+		assert.Contains(t, err.Error(), "--username alice")
+		assert.Contains(t, err.Error(), host)
+		assert.NotContains(t, err.Error(), "s3cret-value")
+	})
+	t.Run("401 anonymous", func(t *testing.T) {
+		ref, err := ParseRef(host+"/acme/model", false)
+		require.NoError(t, err)
+		_, err = Open(ref, WithKeychain(authn.NewMultiKeychain())).Tags(ctx)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "anonymous")
+	})
+	t.Run("unreachable", func(t *testing.T) {
+		ref, err := ParseRef("127.0.0.1:1/acme/model", false)
+		require.NoError(t, err)
+		_, err = Open(ref).Resolve(ctx, "1.0.0")
+		require.Error(t, err)
+		assert.Equal(t, fault.Runtime, fault.KindOf(err))
+		assert.Contains(t, err.Error(), "unreachable")
+	})
+}
+
