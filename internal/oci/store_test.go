@@ -160,4 +160,3 @@ func TestRemoteErrors(t *testing.T) {
 		assert.Contains(t, err.Error(), "unreachable")
 	})
 }
-
