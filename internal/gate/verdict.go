@@ -1,0 +1,67 @@
+package gate
+
+import (
+	"time"
+
+	"github.com/slipwayhq/slipway/internal/policy"
+)
+
+// Verdict is everything a gate decided and why: what reports render and
+// what the attestation's predicate records.
+type Verdict struct {
+	Decision policy.Decision `json:"decision"`
+	Model    ModelRef        `json:"model"`
+	// Baseline is the model compared against, when there was one.
+	Baseline *ModelRef      `json:"baseline,omitempty"`
+	Result   policy.Result  `json:"result"`
+	Metrics  []MetricRow    `json:"metrics"`
+	Policies []DigestedFile `json:"policies"`
+	Inputs   []DigestedFile `json:"inputs"`
+	CI       CIContext      `json:"ci"`
+	Time     time.Time      `json:"time"`
+}
+
+// ModelRef names a model by digest.
+type ModelRef struct {
+	Name      string `json:"name"`
+	Version   string `json:"version,omitempty"`
+	Digest    string `json:"digest"`
+	Reference string `json:"reference,omitempty"`
+}
+
+// MetricRow is one line of the candidate-vs-baseline table.
+type MetricRow struct {
+	Name      string   `json:"name"`
+	Candidate float64  `json:"candidate"`
+	Baseline  *float64 `json:"baseline,omitempty"`
+	// Delta is Candidate - Baseline when there is a baseline.
+	Delta *float64 `json:"delta,omitempty"`
+	// Threshold is the bound the policy configuration sets, if any.
+	Threshold *Threshold `json:"threshold,omitempty"`
+}
+
+// Threshold is a bound on a metric: Op is ">=" (a minimum) or "<=" (a maximum).
+type Threshold struct {
+	Op    string  `json:"op"`
+	Value float64 `json:"value"`
+}
+
+// DigestedFile names an input or policy by path and sha256, so the
+// attestation proves which ones were used.
+type DigestedFile struct {
+	Name   string `json:"name"`
+	Digest string `json:"digest"`
+}
+
+// CIContext is where the gate ran (input.ci).
+type CIContext struct {
+	Platform      string `json:"platform"` // github, gitlab, jenkins, local
+	Repository    string `json:"repository,omitempty"`
+	Branch        string `json:"branch,omitempty"`
+	DefaultBranch string `json:"default_branch,omitempty"`
+	Commit        string `json:"commit,omitempty"`
+	MergeRequest  string `json:"merge_request,omitempty"`
+	Actor         string `json:"actor,omitempty"`
+	RunURL        string `json:"run_url,omitempty"`
+	Event         string `json:"event,omitempty"`
+}
