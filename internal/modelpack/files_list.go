@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -100,4 +101,68 @@ func readBlob(ctx context.Context, store oci.Store, h v1.Hash, limit int64) (jso
 		return nil, fmt.Errorf("blob %s is larger than %d bytes", h, limit)
 	}
 	return buf.Bytes(), nil
+}
+
+// ReadFile returns the content of one small file of the artifact (a model
+// card, say): a raw layer read whole, or the entry of a tar layer streamed
+// until it is found. ErrNotFound-wrapped when the artifact has no such file.
+func (a *Artifact) ReadFile(ctx context.Context, store oci.Store, name string, limit int64) ([]byte, error) {
+	name = path.Clean(name)
+	for _, l := range a.Layers {
+		if l.Info.Raw {
+			if path.Clean(l.Path) == name {
+				if l.Descriptor.Size > limit {
+					return nil, fmt.Errorf("%s is larger than %d bytes", name, limit)
+				}
+				return readBlob(ctx, store, l.Descriptor.Digest, limit)
+			}
+			continue
+		}
+		if listed, ok := layerFiles(l); ok && !slices.ContainsFunc(listed, func(f LockFile) bool { return path.Clean(f.Path) == name }) {
+			continue
+		}
+		b, found, err := readFromTar(ctx, store, l, name, limit)
+		if err != nil || found {
+			return b, err
+		}
+	}
+	return nil, fmt.Errorf("%s in %s: %w", name, a.Descriptor.Digest, oci.ErrNotFound)
+}
+
+func readFromTar(ctx context.Context, store oci.Store, l Layer, name string, limit int64) ([]byte, bool, error) {
+	vr, err := oci.OpenVerified(ctx, store, l.Descriptor)
+	if err != nil {
+		return nil, false, err
+	}
+	defer vr.Close()
+	r, closeFn, err := decompress(vr, l.Info.Compression)
+	if err != nil {
+		return nil, false, err
+	}
+	defer closeFn()
+	tr := tar.NewReader(r)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("layer %s: %w", l.Descriptor.Digest, err)
+		}
+		if hdr.Typeflag != tar.TypeReg || path.Clean(hdr.Name) != name {
+			continue
+		}
+		if hdr.Size > limit {
+			return nil, false, fmt.Errorf("%s is larger than %d bytes", name, limit)
+		}
+		var buf bytes.Buffer
+		if _, err := io.Copy(&buf, tr); err != nil {
+			return nil, false, err
+		}
+		// The bytes are trusted only once the whole layer matched its digest.
+		if err := vr.Finish(); err != nil {
+			return nil, false, err
+		}
+		return buf.Bytes(), true, nil
+	}
 }

@@ -1,0 +1,210 @@
+package gate
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/modelpack"
+	"github.com/slipwayhq/slipway/internal/oci"
+)
+
+// Baseline is what the candidate is compared with.
+type Baseline struct {
+	Model   *ModelRef      `json:"model,omitempty"`
+	Metrics map[string]any `json:"metrics"`
+	// Source says where it came from: "file", "reference" or "environment".
+	Source string `json:"source"`
+}
+
+// Sources say where each part of the gate input comes from.
+type Sources struct {
+	Store     oci.Store
+	Artifact  *modelpack.Artifact
+	Reference string // the pinned reference of the candidate
+	Metrics   string // metrics file
+	Baseline  *Baseline
+	Card      string // model-card YAML; empty: the artifact's README.md front matter
+	Drift     string // drift report, optional
+	CI        CIContext
+	Now       time.Time
+}
+
+// Input is the document policies see, and what went into it.
+type Input struct {
+	Doc      map[string]any
+	Model    ModelRef
+	Metrics  map[string]any
+	Baseline *Baseline
+	Files    []DigestedFile // the input files, by digest, for the attestation
+}
+
+// maxCardSize bounds how much of a model card is read.
+const maxCardSize = 1 << 20
+
+// BuildInput assembles the gate input (docs/gate-input.md).
+func BuildInput(ctx context.Context, s Sources) (*Input, error) {
+	art := s.Artifact
+	in := &Input{Model: ModelRef{Name: art.Name, Version: art.Version, Digest: art.Descriptor.Digest.String(), Reference: s.Reference}}
+
+	model, err := modelDoc(ctx, s.Store, art, s.Reference)
+	if err != nil {
+		return nil, err
+	}
+	if s.Metrics == "" {
+		return nil, fault.Usagef("--metrics is required: the evaluation metrics of this model (JSON, YAML or name,value CSV)")
+	}
+	if in.Metrics, err = ReadMetrics(s.Metrics); err != nil {
+		return nil, err
+	}
+	if err := in.addFile(s.Metrics); err != nil {
+		return nil, err
+	}
+	card, err := readCard(ctx, s, in)
+	if err != nil {
+		return nil, err
+	}
+	var drift any
+	if s.Drift != "" {
+		if drift, err = readDocument(s.Drift, "drift report"); err != nil {
+			return nil, err
+		}
+		if err := in.addFile(s.Drift); err != nil {
+			return nil, err
+		}
+	}
+	in.Baseline = s.Baseline
+	var baseline any
+	if s.Baseline != nil {
+		baseline = s.Baseline
+	}
+	now := s.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	doc := map[string]any{
+		"model":    model,
+		"metrics":  in.Metrics,
+		"baseline": baseline,
+		"card":     card,
+		"drift":    drift,
+		"ci":       s.CI,
+		"time":     now.UTC().Format(time.RFC3339),
+	}
+	// Policies see plain JSON values, as they would from conftest.
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &in.Doc); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+func modelDoc(ctx context.Context, store oci.Store, art *modelpack.Artifact, ref string) (map[string]any, error) {
+	files, err := art.Files(ctx, store)
+	if err != nil {
+		return nil, fmt.Errorf("listing the files of %s: %w", ref, err)
+	}
+	type file struct {
+		Path      string `json:"path"`
+		Size      int64  `json:"size"`
+		Digest    string `json:"digest"`
+		Role      string `json:"role"`
+		Format    string `json:"format,omitempty"`
+		MediaType string `json:"mediaType"`
+	}
+	var fs, datasets []file
+	for _, f := range files {
+		d := ""
+		if f.SHA256 != "" {
+			d = "sha256:" + f.SHA256
+		}
+		x := file{Path: f.Path, Size: f.Size, Digest: d, Role: string(f.Role), MediaType: f.MediaType}
+		if f.Role == modelpack.RoleWeights {
+			x.Format = modelpack.Format(f.Path)
+		}
+		fs = append(fs, x)
+		if f.Role == modelpack.RoleDataset {
+			datasets = append(datasets, x)
+		}
+	}
+	var cfg any
+	_ = json.Unmarshal(art.Config, &cfg)
+	return map[string]any{
+		"name": art.Name, "version": art.Version, "digest": art.Descriptor.Digest.String(), "reference": ref,
+		"format": art.Format, "size": art.Size(), "files": fs, "datasets": datasets, "config": cfg,
+		"annotations": art.Manifest.Annotations,
+	}, nil
+}
+
+// readCard reads the model card: --card FILE, else the front matter of the
+// artifact's README.md; nil when there is none.
+func readCard(ctx context.Context, s Sources, in *Input) (any, error) {
+	if s.Card != "" {
+		card, err := readDocument(s.Card, "model card")
+		if err != nil {
+			return nil, err
+		}
+		return card, in.addFile(s.Card)
+	}
+	b, err := s.Artifact.ReadFile(ctx, s.Store, "README.md", maxCardSize)
+	if errors.Is(err, oci.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the model card of %s: %w", s.Reference, err)
+	}
+	fm, err := modelpack.ReadFrontMatter(strings.NewReader(string(b)))
+	if err != nil {
+		return nil, fault.Usagef("model card README.md of %s: %v", s.Reference, err)
+	}
+	if fm == nil {
+		return nil, nil
+	}
+	return fm, nil
+}
+
+// readDocument reads a JSON or YAML document given by the user.
+func readDocument(path, what string) (any, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fault.Usagef("%s %s: %v", what, path, errors.Unwrap(err))
+	}
+	var v any
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		err = json.Unmarshal(b, &v)
+	} else {
+		err = yaml.Unmarshal(b, &v)
+	}
+	if err != nil {
+		return nil, fault.Usagef("%s %s does not parse: %v", what, path, err)
+	}
+	if _, ok := v.(map[string]any); !ok {
+		return nil, fault.Usagef("%s %s must be an object, got %s", what, path, typeName(v))
+	}
+	return v, nil
+}
+
+func (in *Input) addFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fault.Usagef("%s: %v", path, err)
+	}
+	sum := sha256.Sum256(b)
+	in.Files = append(in.Files, DigestedFile{Name: filepath.ToSlash(path), Digest: "sha256:" + hex.EncodeToString(sum[:])})
+	sort.Slice(in.Files, func(i, j int) bool { return in.Files[i].Name < in.Files[j].Name })
+	return nil
+}
