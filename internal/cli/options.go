@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/fault"
@@ -62,11 +63,27 @@ func (g *globalOptions) parseRef(s string) (oci.Ref, error) {
 }
 
 // store opens the store ref names, with credentials and progress wired in.
-func (g *globalOptions) store(ref oci.Ref, bar *progress.Bar) oci.Store {
-	return oci.Open(ref,
+func (g *globalOptions) store(ref oci.Ref, bar *progress.Bar, extra ...oci.Option) oci.Store {
+	return oci.Open(ref, append([]oci.Option{
 		oci.WithKeychain(oci.Keychain(g.username, g.password)),
 		oci.WithTransport(bar.Transport(http.DefaultTransport)),
-	)
+	}, extra...)...)
+}
+
+// mountFrom parses --mount-from repositories.
+func (g *globalOptions) mountFrom(repos []string) (oci.Option, error) {
+	var out []name.Repository
+	for _, r := range repos {
+		ref, err := g.parseRef(r)
+		if err != nil {
+			return nil, err
+		}
+		if ref.IsLayout() {
+			return nil, fault.Usagef("--mount-from %s: want a registry repository", r)
+		}
+		out = append(out, ref.Repo)
+	}
+	return oci.WithMountFrom(out...), nil
 }
 
 // bar starts a progress report on stderr (none with --quiet or --output json).

@@ -19,6 +19,7 @@ type packOptions struct {
 	lock     string
 	datasets []string
 	noCache  bool
+	mount    []string
 }
 
 func newPackCmd(g *globalOptions, streams IO) *cobra.Command {
@@ -49,6 +50,7 @@ stdout.`,
 	f.StringVar(&o.lock, "lock", modelpack.LockFileName, "lock file to write")
 	f.StringArrayVar(&o.datasets, "dataset", nil, "extra file or folder to pack as a dataset (repeatable)")
 	f.BoolVar(&o.noCache, "no-cache", false, "read every file even when the hash cache says it is unchanged")
+	f.StringArrayVar(&o.mount, "mount-from", nil, "repository of the same registry that may hold these blobs already (default: the lock's previous repository)")
 	return cmd
 }
 
@@ -84,9 +86,19 @@ func runPack(cmd *cobra.Command, g *globalOptions, o *packOptions, streams IO, d
 			return err
 		}
 	}
+	// A model packed before to another repository of the same registry
+	// (its lock says where) lends its blobs: they are mounted, not uploaded.
+	mounts := o.mount
+	if prev, err := modelpack.ReadLock(o.lock); err == nil {
+		mounts = append(mounts, validRepos(g, []string{prev.Reference})...)
+	}
+	mountFrom, err := g.mountFrom(mounts)
+	if err != nil {
+		return err
+	}
 	bar := g.bar(streams, "pack", 0)
 	local := oci.OpenLayout(localRef.Layout)
-	dst := g.store(dstRef, bar)
+	dst := g.store(dstRef, bar, mountFrom)
 	if dstRef.IsLayout() {
 		dst = local
 	}
@@ -142,4 +154,16 @@ func runPack(cmd *cobra.Command, g *globalOptions, o *packOptions, streams IO, d
 		packed.FilesCached, time.Since(started).Round(time.Millisecond))
 	fmt.Fprintln(streams.Stdout, pinned)
 	return nil
+}
+
+// validRepos keeps the repositories among refs that parse, dropping the
+// tag or digest; a lock from elsewhere must not break a pack.
+func validRepos(g *globalOptions, refs []string) []string {
+	var out []string
+	for _, r := range refs {
+		if ref, err := g.parseRef(r); err == nil && !ref.IsLayout() {
+			out = append(out, ref.Repository())
+		}
+	}
+	return out
 }

@@ -10,7 +10,8 @@ import (
 )
 
 func newPushCmd(g *globalOptions, streams IO) *cobra.Command {
-	return &cobra.Command{
+	var mount []string
+	cmd := &cobra.Command{
 		Use:   "push SRC DST",
 		Short: "Copy an artifact or image, with its referrers, between stores",
 		Long: `Copy the manifest (or index) SRC names, its blobs and its referrers
@@ -36,7 +37,11 @@ within one registry they are mounted. DST's tag defaults to SRC's.`,
 			}
 			bar := g.bar(streams, "push", 0)
 			defer bar.Finish()
-			srcStore, dstStore := g.store(src.WithTag(""), nil), g.store(dst.WithTag(""), bar)
+			mountFrom, err := g.mountFrom(mount)
+			if err != nil {
+				return err
+			}
+			srcStore, dstStore := g.store(src.WithTag(""), nil), g.store(dst.WithTag(""), bar, mountFrom)
 			desc, err := srcStore.Resolve(cmd.Context(), src.Identifier())
 			if err != nil {
 				return fmt.Errorf("resolving %s: %w", src, err)
@@ -59,4 +64,6 @@ within one registry they are mounted. DST's tag defaults to SRC's.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringArrayVar(&mount, "mount-from", nil, "repository of DST's registry that may hold these blobs already: they are mounted, not uploaded")
+	return cmd
 }

@@ -19,9 +19,10 @@ import (
 
 // remoteStore is one repository in a registry.
 type remoteStore struct {
-	repo name.Repository
-	opts []remote.Option
-	keys *recordingKeychain
+	repo      name.Repository
+	opts      []remote.Option
+	keys      *recordingKeychain
+	mountFrom []name.Repository
 }
 
 var _ Store = (*remoteStore)(nil)
@@ -42,7 +43,7 @@ func newRemoteStore(repo name.Repository, o Options) *remoteStore {
 	if o.transport != nil {
 		opts = append(opts, remote.WithTransport(o.transport))
 	}
-	return &remoteStore{repo: repo, opts: opts, keys: keys}
+	return &remoteStore{repo: repo, opts: opts, keys: keys, mountFrom: o.mountFrom}
 }
 
 func (s *remoteStore) Ref() Ref { return Ref{Repo: s.repo} }
@@ -125,7 +126,7 @@ func (s *remoteStore) WriteImage(ctx context.Context, img v1.Image, tag string) 
 	if err != nil {
 		return err
 	}
-	return s.classify(remote.Write(ref, img, s.with(ctx)...), ref.String())
+	return s.classify(remote.Write(ref, mountable(img, s.repo, s.mountFrom), s.with(ctx)...), ref.String())
 }
 
 func (s *remoteStore) WriteIndex(ctx context.Context, idx v1.ImageIndex, tag string) error {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
@@ -45,6 +46,7 @@ type Options struct {
 	keychain  authn.Keychain
 	transport http.RoundTripper
 	jobs      int
+	mountFrom []name.Repository
 }
 
 // Option configures Open.

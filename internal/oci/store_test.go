@@ -160,3 +160,35 @@ func TestRemoteErrors(t *testing.T) {
 		assert.Contains(t, err.Error(), "unreachable")
 	})
 }
+
+// TestMountFromSendsNoBlobBytes needs the real registry: the in-process one
+// shares blobs between repositories, so it never needs a mount.
+func TestMountFromSendsNoBlobBytes(t *testing.T) {
+	ctx := context.Background()
+	host, stats := registrytest.Counting(t, registrytest.Real(t))
+	local := OpenLayout(t.TempDir())
+	img := randomImage(t)
+	require.NoError(t, local.WriteImage(ctx, img, "1.0.0"))
+	desc, err := local.Resolve(ctx, "1.0.0")
+	require.NoError(t, err)
+
+	repo := "mount-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")) + "-" + desc.Digest.Hex[:8]
+	a, err := ParseRef(host+"/"+repo+"/a", false)
+	require.NoError(t, err)
+	require.NoError(t, Copy(ctx, local, Open(a), desc, "1.0.0"))
+	firstPush := stats.BytesUploaded()
+	require.Positive(t, firstPush)
+
+	stats.Reset()
+	b, err := ParseRef(host+"/"+repo+"/b", false)
+	require.NoError(t, err)
+	require.NoError(t, Copy(ctx, local, Open(b, WithMountFrom(a.Repo)), desc, "1.0.0"))
+	raw, err := img.RawManifest()
+	require.NoError(t, err)
+	cfg, err := img.RawConfigFile()
+	require.NoError(t, err)
+	// Only the manifest and the (tiny, unmountable) config travel again.
+	assert.LessOrEqual(t, stats.BytesUploaded(), int64(len(raw)+len(cfg)),
+		"pushing blobs another repository holds should mount them, not upload them")
+	assert.Positive(t, stats.Count(http.MethodPost, "mount="), "the push should ask the registry to mount")
+}

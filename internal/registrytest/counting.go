@@ -17,6 +17,7 @@ import (
 type Request struct {
 	Method string
 	Path   string
+	Query  string // the raw query, e.g. "mount=sha256:…&from=acme/a"
 	Status int // what the client got back; 0 while the request is in flight
 }
 
@@ -103,14 +104,15 @@ func (s *Stats) Requests() []Request {
 	return append([]Request(nil), s.requests...)
 }
 
-// Count returns how many requests used method (any, if "") on a path
-// containing pathSubstring, e.g. Count("PUT", "/manifests/").
+// Count returns how many requests used method (any, if "") on a path (with
+// its query) containing pathSubstring, e.g. Count("PUT", "/manifests/") or
+// Count("POST", "mount=").
 func (s *Stats) Count(method, pathSubstring string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for _, r := range s.requests {
-		if (method == "" || r.Method == method) && strings.Contains(r.Path, pathSubstring) {
+		if (method == "" || r.Method == method) && strings.Contains(r.Path+"?"+r.Query, pathSubstring) {
 			n++
 		}
 	}
@@ -137,7 +139,7 @@ func (s *Stats) Reset() {
 func (s *Stats) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	s.mu.Lock()
 	i, resets := len(s.requests), s.resets
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path})
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery})
 	hook := s.hook
 	s.mu.Unlock()
 
