@@ -18,7 +18,7 @@ type Request struct {
 	Method string
 	Path   string
 	Query  string // the raw query, e.g. "mount=sha256:…&from=acme/a"
-	Status int // what the client got back; 0 while the request is in flight
+	Status int    // what the client got back; 0 while the request is in flight
 }
 
 // Stats is what a Counting proxy has seen. Its methods are safe for concurrent
