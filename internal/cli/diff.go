@@ -58,6 +58,9 @@ func (g *globalOptions) filesOf(ctx context.Context, arg string) ([]modelpack.Lo
 	if ref.Identifier() == "" {
 		return nil, usageError(fmt.Errorf("%s is neither a folder nor a reference with a tag or digest", arg))
 	}
+	if g.credentialHost == "" {
+		g.credentialsFor(ref) // the first registry named gets the credentials
+	}
 	store := g.store(ref.WithTag(""), nil)
 	art, err := modelpack.Open(ctx, store, ref.Identifier())
 	if err != nil {

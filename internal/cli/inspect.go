@@ -32,6 +32,7 @@ its older vnd.cnai form, or a KitOps ModelKit), layers and config.`,
 			if ref.Identifier() == "" {
 				return fault.Usagef("REF %s: give a tag or digest", ref)
 			}
+			g.credentialsFor(ref)
 			store := g.store(ref.WithTag(""), nil)
 			art, err := modelpack.Open(cmd.Context(), store, ref.Identifier())
 			if err != nil {

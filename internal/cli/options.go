@@ -24,7 +24,13 @@ type globalOptions struct {
 	passwordStdin bool
 	quiet         bool
 	password      string // read from stdin once
+	// credentialHost is the one registry --username and SLIPWAY_REGISTRY_*
+	// credentials are given to: the one the verb writes to, else reads from.
+	credentialHost string
 }
+
+// credentialsFor gives the command-line and environment credentials to ref's registry only.
+func (g *globalOptions) credentialsFor(ref oci.Ref) { g.credentialHost = ref.Registry() }
 
 func (g *globalOptions) register(cmd *cobra.Command) {
 	f := cmd.PersistentFlags()
@@ -65,7 +71,7 @@ func (g *globalOptions) parseRef(s string) (oci.Ref, error) {
 // store opens the store ref names, with credentials and progress wired in.
 func (g *globalOptions) store(ref oci.Ref, bar *progress.Bar, extra ...oci.Option) oci.Store {
 	return oci.Open(ref, append([]oci.Option{
-		oci.WithKeychain(oci.Keychain(g.username, g.password)),
+		oci.WithKeychain(oci.Keychain(g.username, g.password, g.credentialHost)),
 		oci.WithTransport(bar.Transport(http.DefaultTransport)),
 	}, extra...)...)
 }

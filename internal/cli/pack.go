@@ -96,9 +96,13 @@ func runPack(cmd *cobra.Command, g *globalOptions, o *packOptions, streams IO, d
 	if err != nil {
 		return err
 	}
-	bar := g.bar(streams, "pack", 0)
+	g.credentialsFor(dstRef)
+	packBar, pushBar := g.bar(streams, "pack", 0), (*progress.Bar)(nil)
+	if !dstRef.IsLayout() {
+		pushBar = g.bar(streams, "push", 0)
+	}
 	local := oci.OpenLayout(localRef.Layout)
-	dst := g.store(dstRef, bar, mountFrom)
+	dst := g.store(dstRef, pushBar, mountFrom)
 	if dstRef.IsLayout() {
 		dst = local
 	}
@@ -114,13 +118,15 @@ func runPack(cmd *cobra.Command, g *globalOptions, o *packOptions, streams IO, d
 	started := time.Now()
 	packed, err := modelpack.Pack(ctx, local, modelpack.PackOptions{
 		Dir: dir, Name: name, Version: version, Datasets: o.datasets,
-		Epoch: time.Unix(epoch, 0), Cache: cache, Progress: bar.Add,
+		Epoch: time.Unix(epoch, 0), Cache: cache, Progress: packBar,
 	})
+	packBar.Finish()
 	if err != nil {
 		return err
 	}
+	pushBar.SetTotal(packed.TotalBytes)
 	unchanged, err := modelpack.Publish(ctx, local, dst, packed.Descriptor, version)
-	bar.Finish()
+	pushBar.Finish()
 	if err != nil {
 		return err
 	}

@@ -62,13 +62,13 @@ aside, then renamed), so an interrupted pull leaves no half file.`,
 			if ref.Identifier() == "" {
 				return fault.Usagef("REF %s: give a tag or digest", ref)
 			}
-			bar := g.bar(streams, "pull", 0)
+			g.credentialsFor(ref)
 			store := g.store(ref.WithTag(""), nil)
 			art, err := modelpack.Open(cmd.Context(), store, ref.Identifier())
 			if err != nil {
 				return err
 			}
-			bar = g.bar(streams, "pull", art.Size())
+			bar := g.bar(streams, "pull", art.Size())
 			written, err := modelpack.Pull(cmd.Context(), store, art, dir, modelpack.PullOptions{Select: sel, Progress: bar.Add})
 			bar.Finish()
 			if err != nil {

@@ -3,6 +3,7 @@ package modelpack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"sort"
@@ -37,6 +38,9 @@ type Layer struct {
 // refuses a manifest that is not a model.
 func Open(ctx context.Context, store oci.Store, id string) (*Artifact, error) {
 	desc, err := store.Resolve(ctx, id)
+	if errors.Is(err, oci.ErrNotFound) {
+		return nil, fault.Wrap(fault.Usage, fmt.Errorf("%w: check the tag or digest, and that %s is the right repository", err, store.Ref()))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -73,6 +77,9 @@ func Open(ctx context.Context, store oci.Store, id string) (*Artifact, error) {
 	cfg, err := readBlob(ctx, store, a.Manifest.Config.Digest, maxConfigSize)
 	if err != nil {
 		return nil, fmt.Errorf("reading config of %s@%s: %w", store.Ref(), desc.Digest, err)
+	}
+	if !json.Valid(cfg) {
+		return nil, fault.Usagef("%s@%s: its config %s is not JSON, so it is not a model artifact Slipway can read", store.Ref(), desc.Digest, a.Manifest.Config.Digest)
 	}
 	a.Config = cfg
 	a.Name, a.Version = nameVersion(a.Format, cfg, a.Manifest.Annotations)

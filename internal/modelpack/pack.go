@@ -42,8 +42,14 @@ type PackOptions struct {
 	Cache *HashCache
 	// Jobs is how many files are read at once (default: the number of CPUs).
 	Jobs int
-	// Progress, when set, is told how many bytes each step covered.
-	Progress func(n int64)
+	// Progress, when set, is told the total bytes to read, then each step's.
+	Progress Progress
+}
+
+// Progress follows a long operation in bytes.
+type Progress interface {
+	SetTotal(n int64)
+	Add(n int64)
 }
 
 // Packed is the result of Pack.
@@ -67,6 +73,13 @@ func Pack(ctx context.Context, store oci.LayoutStore, o PackOptions) (*Packed, e
 	}
 	meta := describe(o, kit)
 	plans := planLayers(srcs)
+	if o.Progress != nil {
+		var total int64
+		for _, s := range srcs {
+			total += s.Info.Size()
+		}
+		o.Progress.SetTotal(total)
+	}
 
 	p := &packer{store: store, o: o, epoch: o.Epoch.UTC()}
 	if p.o.Jobs <= 0 {
@@ -308,7 +321,7 @@ type packer struct {
 
 func (p *packer) progress(n int64) {
 	if p.o.Progress != nil {
-		p.o.Progress(n)
+		p.o.Progress.Add(n)
 	}
 }
 

@@ -2,7 +2,6 @@ package modelpack
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -74,17 +73,9 @@ func Publish(ctx context.Context, local oci.Store, dst oci.Store, desc v1.Descri
 	if tag == "" {
 		tag = LatestTag
 	}
-	if version != "" {
-		existing, err := dst.Resolve(ctx, tag)
-		switch {
-		case err == nil && existing.Digest == desc.Digest:
-			return true, nil
-		case err == nil:
-			return false, fault.Deniedf("version %s already exists in %s as %s and versions are immutable: "+
-				"pack a new version (--bump patch, or another --version)", tag, dst.Ref(), existing.Digest)
-		case !errors.Is(err, oci.ErrNotFound):
-			return false, fmt.Errorf("checking version %s in %s: %w", tag, dst.Ref(), err)
-		}
+	present, err := oci.CheckVersionTag(ctx, dst, tag, desc.Digest)
+	if err != nil || present {
+		return present, err
 	}
 	if err := oci.Copy(ctx, local, dst, desc, tag); err != nil {
 		return false, err

@@ -18,13 +18,15 @@ const (
 // Keychain returns where credentials come from, in order: the username and
 // password given on the command line (password from stdin), the SLIPWAY_REGISTRY_*
 // environment variables, then the docker config and its credential helpers.
-func Keychain(username, password string) authn.Keychain {
+// The first two are given to registry only (the one the command writes to, or
+// reads from): a password is never offered to another registry that asks.
+func Keychain(username, password, registry string) authn.Keychain {
 	var chain []authn.Keychain
 	if username != "" || password != "" {
-		chain = append(chain, staticKeychain{from: fmt.Sprintf("--username %s", username), cfg: authn.AuthConfig{Username: username, Password: password}})
+		chain = append(chain, staticKeychain{registry: registry, from: fmt.Sprintf("--username %s", username), cfg: authn.AuthConfig{Username: username, Password: password}})
 	}
 	if u, p := os.Getenv(EnvUsername), os.Getenv(EnvPassword); u != "" || p != "" {
-		chain = append(chain, staticKeychain{from: fmt.Sprintf("%s=%s", EnvUsername, u), cfg: authn.AuthConfig{Username: u, Password: p}})
+		chain = append(chain, staticKeychain{registry: registry, from: fmt.Sprintf("%s=%s", EnvUsername, u), cfg: authn.AuthConfig{Username: u, Password: p}})
 	}
 	chain = append(chain, dockerKeychain{})
 	return authn.NewMultiKeychain(chain...)
@@ -34,11 +36,15 @@ func Keychain(username, password string) authn.Keychain {
 type source interface{ source() string }
 
 type staticKeychain struct {
-	from string
-	cfg  authn.AuthConfig
+	registry string
+	from     string
+	cfg      authn.AuthConfig
 }
 
-func (k staticKeychain) Resolve(authn.Resource) (authn.Authenticator, error) {
+func (k staticKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
+	if r.RegistryStr() != k.registry {
+		return authn.Anonymous, nil // the multi-keychain then asks the docker config
+	}
 	return describedAuth{Authenticator: authn.FromConfig(k.cfg), from: k.from}, nil
 }
 

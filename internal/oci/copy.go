@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -58,4 +59,37 @@ func copyReferrers(ctx context.Context, src, dst Store, subject v1.Hash, depth i
 		}
 	}
 	return nil
+}
+
+// ContentSize is the total size of the blobs of the manifest desc names
+// (children included for an index): what a copy moves at most.
+func ContentSize(ctx context.Context, store Store, desc v1.Descriptor) (int64, error) {
+	raw, err := store.Manifest(ctx, desc.Digest)
+	if err != nil {
+		return 0, err
+	}
+	if desc.MediaType.IsIndex() {
+		im, err := v1.ParseIndexManifest(bytes.NewReader(raw))
+		if err != nil {
+			return 0, err
+		}
+		var total int64
+		for _, child := range im.Manifests {
+			n, err := ContentSize(ctx, store, child)
+			if err != nil {
+				return 0, err
+			}
+			total += n + child.Size
+		}
+		return total, nil
+	}
+	m, err := v1.ParseManifest(bytes.NewReader(raw))
+	if err != nil {
+		return 0, err
+	}
+	total := m.Config.Size
+	for _, l := range m.Layers {
+		total += l.Size
+	}
+	return total, nil
 }

@@ -418,7 +418,14 @@ func (s *layoutStore) Referrers(_ context.Context, h v1.Hash) ([]v1.Descriptor, 
 	}
 	var out []v1.Descriptor
 	for _, d := range im.Manifests {
-		if d.Annotations[annotationSubject] == h.String() {
+		sub, ok := d.Annotations[annotationSubject]
+		if !ok && d.Annotations[AnnotationRefName] == "" && !d.MediaType.IsIndex() {
+			// Written by another tool: the manifest itself says what it refers to.
+			if raw, err := os.ReadFile(s.blobPath(d.Digest)); err == nil {
+				sub = subjectOf(raw)
+			}
+		}
+		if sub == h.String() {
 			d.Annotations = nil
 			out = append(out, d)
 		}

@@ -136,7 +136,7 @@ func TestRemoteErrors(t *testing.T) {
 	t.Run("401 names the credential, never its value", func(t *testing.T) {
 		ref, err := ParseRef(host+"/acme/model:1.0.0", false)
 		require.NoError(t, err)
-		s := Open(ref, WithKeychain(Keychain("alice", "s3cret-value")))
+		s := Open(ref, WithKeychain(Keychain("alice", "s3cret-value", host)))
 		_, err = s.Resolve(ctx, "1.0.0")
 		require.Error(t, err)
 		assert.Equal(t, fault.Usage, fault.KindOf(err))

@@ -37,7 +37,11 @@ func New(w io.Writer, label string, total int64, quiet bool) *Bar {
 	}
 	b := &Bar{w: w, label: label, total: total, last: time.Now()}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("CI") == "" {
-		b.bar = progressbar.NewOptions64(total,
+		max := total
+		if max <= 0 {
+			max = -1 // a spinner until the total is known
+		}
+		b.bar = progressbar.NewOptions64(max,
 			progressbar.OptionSetWriter(w),
 			progressbar.OptionSetDescription(label),
 			progressbar.OptionShowBytes(true),
@@ -48,6 +52,19 @@ func New(w io.Writer, label string, total int64, quiet bool) *Bar {
 		)
 	}
 	return b
+}
+
+// SetTotal sets how many bytes the operation covers, once it is known.
+func (b *Bar) SetTotal(total int64) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.total = total
+	if b.bar != nil {
+		b.bar.ChangeMax64(total)
+	}
 }
 
 // Add records n more bytes done.
@@ -64,7 +81,11 @@ func (b *Bar) Add(n int64) {
 	}
 	if time.Since(b.last) >= plainEvery {
 		b.last = time.Now()
-		fmt.Fprintf(b.w, "%s: %s of %s\n", b.label, Bytes(b.done), Bytes(b.total))
+		if b.total > 0 {
+			fmt.Fprintf(b.w, "%s: %s of %s\n", b.label, Bytes(min(b.done, b.total)), Bytes(b.total))
+		} else {
+			fmt.Fprintf(b.w, "%s: %s\n", b.label, Bytes(b.done))
+		}
 	}
 }
 

@@ -1,0 +1,157 @@
+package ci
+
+import (
+	"encoding/json"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/slipwayhq/slipway/internal/gate"
+)
+
+// Context describes the job from each system's standard variables: what
+// policies see as input.ci. Locally it holds only the platform; git is not
+// required and not asked.
+func Context(getenv func(string) string) gate.CIContext {
+	switch p := Detect(getenv); p {
+	case GitHub:
+		return githubContext(getenv)
+	case GitLab:
+		return gitlabContext(getenv)
+	case Jenkins:
+		return jenkinsContext(getenv)
+	default:
+		return gate.CIContext{Platform: string(p)}
+	}
+}
+
+func githubContext(getenv func(string) string) gate.CIContext {
+	c := gate.CIContext{
+		Platform:     string(GitHub),
+		Repository:   getenv("GITHUB_REPOSITORY"),
+		Branch:       getenv("GITHUB_HEAD_REF"), // the source branch of a pull request
+		Commit:       getenv("GITHUB_SHA"),
+		MergeRequest: pullNumber(getenv("GITHUB_REF")),
+		Actor:        getenv("GITHUB_ACTOR"),
+		Event:        getenv("GITHUB_EVENT_NAME"),
+	}
+	if c.Branch == "" && getenv("GITHUB_REF_TYPE") != "tag" {
+		c.Branch = getenv("GITHUB_REF_NAME")
+	}
+	if server, run := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_RUN_ID"); server != "" && c.Repository != "" && run != "" {
+		c.RunURL = strings.TrimSuffix(server, "/") + "/" + c.Repository + "/actions/runs/" + run
+	}
+	if ev, ok := readEvent(getenv("GITHUB_EVENT_PATH")); ok {
+		c.DefaultBranch = ev.Repository.DefaultBranch
+		if c.MergeRequest == "" && ev.PullRequest.Number > 0 {
+			// pull_request_target runs on the base branch's ref.
+			c.MergeRequest = strconv.Itoa(ev.PullRequest.Number)
+		}
+	}
+	return c
+}
+
+// pullNumber is N from refs/pull/N/merge (or /head).
+func pullNumber(ref string) string {
+	rest, ok := strings.CutPrefix(ref, "refs/pull/")
+	if !ok {
+		return ""
+	}
+	n, _, _ := strings.Cut(rest, "/")
+	if _, err := strconv.Atoi(n); err != nil {
+		return ""
+	}
+	return n
+}
+
+// githubEvent is the part of the webhook payload the context uses.
+type githubEvent struct {
+	Repository struct {
+		DefaultBranch string `json:"default_branch"`
+	} `json:"repository"`
+	PullRequest struct {
+		Number int `json:"number"`
+	} `json:"pull_request"`
+}
+
+// readEvent reads the payload file; an unreadable one is not an error, the
+// fields it would give are only left empty.
+func readEvent(path string) (githubEvent, bool) {
+	var ev githubEvent
+	if path == "" {
+		return ev, false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return ev, false
+	}
+	defer f.Close()
+	if err := json.NewDecoder(f).Decode(&ev); err != nil {
+		return ev, false
+	}
+	return ev, true
+}
+
+func gitlabContext(getenv func(string) string) gate.CIContext {
+	c := gate.CIContext{
+		Platform:      string(GitLab),
+		Repository:    getenv("CI_PROJECT_PATH"),
+		Branch:        getenv("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"),
+		DefaultBranch: getenv("CI_DEFAULT_BRANCH"),
+		Commit:        getenv("CI_COMMIT_SHA"),
+		MergeRequest:  getenv("CI_MERGE_REQUEST_IID"),
+		Actor:         getenv("GITLAB_USER_LOGIN"),
+		RunURL:        getenv("CI_JOB_URL"),
+		Event:         getenv("CI_PIPELINE_SOURCE"),
+	}
+	if c.Branch == "" && getenv("CI_COMMIT_TAG") == "" {
+		c.Branch = getenv("CI_COMMIT_REF_NAME")
+	}
+	if c.RunURL == "" {
+		c.RunURL = getenv("CI_PIPELINE_URL")
+	}
+	return c
+}
+
+// jenkinsContext has no event and no default branch: Jenkins has no
+// standard variable for either.
+func jenkinsContext(getenv func(string) string) gate.CIContext {
+	c := gate.CIContext{
+		Platform:     string(Jenkins),
+		Repository:   withoutUserinfo(getenv("GIT_URL")),
+		Branch:       first(getenv("CHANGE_BRANCH"), getenv("BRANCH_NAME")), // BRANCH_NAME is "PR-12" on a change
+		Commit:       getenv("GIT_COMMIT"),
+		MergeRequest: getenv("CHANGE_ID"),
+		Actor:        first(getenv("BUILD_USER_ID"), getenv("CHANGE_AUTHOR")),
+		RunURL:       getenv("BUILD_URL"),
+	}
+	if c.Branch == "" {
+		// The git plugin's GIT_BRANCH names the remote: origin/main.
+		c.Branch = strings.TrimPrefix(getenv("GIT_BRANCH"), "origin/")
+	}
+	return c
+}
+
+// withoutUserinfo drops credentials from a clone URL
+// (https://user:token@host/repo.git), which must not reach a report.
+func withoutUserinfo(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err == nil && u.User != nil:
+		u.User = nil
+		return u.String()
+	case err != nil && strings.Contains(raw, "://"):
+		return "" // a URL that does not parse may still hold credentials
+	}
+	return raw // includes scp-like git@host:org/repo.git
+}
+
+func first(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,179 @@
+package ci
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	gitlab "gitlab.com/gitlab-org/api/client-go"
+
+	"github.com/slipwayhq/slipway/internal/fault"
+)
+
+// Summary creates or updates the merge request's note for the model: the
+// first note whose body holds marker is edited in place, so a merge request
+// carries one note per model however often its pipeline runs.
+//
+// It needs CI_MERGE_REQUEST_IID (a merge-request pipeline) and a token; the
+// first set of SLIPWAY_GITLAB_TOKEN, GITLAB_TOKEN and CI_JOB_TOKEN is used.
+// A project access token with the api scope and the Reporter role or above
+// is what works: CI_JOB_TOKEN is accepted by only a few API endpoints, and
+// on most GitLab versions not by merge-request notes. Without either it does
+// nothing and says so in one line.
+func (g *gitlabPublisher) Summary(ctx context.Context, modelName, marker, markdown string) error {
+	if marker == "" {
+		return fault.Usagef("merge-request note for %s: empty marker", modelName)
+	}
+	iid := g.o.getenv("CI_MERGE_REQUEST_IID")
+	token, job := g.token()
+	switch {
+	case iid == "":
+		g.debugf("not a merge-request pipeline (CI_MERGE_REQUEST_IID unset): no note for %s", modelName)
+		return nil
+	case token == "":
+		g.debugf("no token (SLIPWAY_GITLAB_TOKEN, GITLAB_TOKEN, CI_JOB_TOKEN): no merge-request note for %s", modelName)
+		return nil
+	}
+	mr, err := strconv.ParseInt(iid, 10, 64)
+	if err != nil {
+		return fault.Usagef("CI_MERGE_REQUEST_IID %q is not a number", iid)
+	}
+	project := first(g.o.getenv("CI_PROJECT_ID"), g.o.getenv("CI_PROJECT_PATH"))
+	if project == "" {
+		return fault.Runtimef("merge-request note for %s: CI_PROJECT_ID is not set", modelName)
+	}
+	client, err := g.client(token, job)
+	if err != nil {
+		return err
+	}
+
+	body := markdown
+	if !strings.Contains(body, marker) {
+		body = marker + "\n" + body
+	}
+	note, err := findNote(ctx, client, project, mr, marker)
+	if err != nil {
+		return g.apiError(ctx, err, token, job, "listing notes of merge request !%d", mr)
+	}
+	if note == nil {
+		_, _, err = client.Notes.CreateMergeRequestNote(project, mr,
+			&gitlab.CreateMergeRequestNoteOptions{Body: &body},
+			gitlab.WithContext(ctx), gitlab.WithRequestRetry(retryUnprocessed))
+		if err != nil {
+			return g.apiError(ctx, err, token, job, "creating the note for %s on merge request !%d", modelName, mr)
+		}
+		return nil
+	}
+	if note.Body == body {
+		return nil // an edit would only mark the note "edited"
+	}
+	_, _, err = client.Notes.UpdateMergeRequestNote(project, mr, note.ID,
+		&gitlab.UpdateMergeRequestNoteOptions{Body: &body}, gitlab.WithContext(ctx))
+	if err != nil {
+		return g.apiError(ctx, err, token, job, "updating note %d for %s on merge request !%d", note.ID, modelName, mr)
+	}
+	return nil
+}
+
+// findNote walks every page of the merge request's notes, oldest first, for
+// the first user note holding marker; nil when there is none.
+func findNote(ctx context.Context, client *gitlab.Client, project string, mr int64, marker string) (*gitlab.Note, error) {
+	opt := &gitlab.ListMergeRequestNotesOptions{
+		ListOptions: gitlab.ListOptions{PerPage: 100},
+		OrderBy:     gitlab.Ptr("created_at"),
+		Sort:        gitlab.Ptr("asc"),
+	}
+	for note, err := range gitlab.Scan2(func(page gitlab.PaginationOptionFunc) ([]*gitlab.Note, *gitlab.Response, error) {
+		return client.Notes.ListMergeRequestNotes(project, mr, opt, page, gitlab.WithContext(ctx))
+	}) {
+		if err != nil {
+			return nil, err
+		}
+		if !note.System && strings.Contains(note.Body, marker) {
+			return note, nil
+		}
+	}
+	return nil, nil
+}
+
+// retryUnprocessed retries a create only when GitLab cannot have acted on
+// it (rate limited): retrying after a 5xx could post a second note.
+func retryUnprocessed(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	return err == nil && resp.StatusCode == http.StatusTooManyRequests, nil
+}
+
+// token is the first token set and whether it is a job token (sent as
+// JOB-TOKEN rather than PRIVATE-TOKEN).
+func (g *gitlabPublisher) token() (string, bool) {
+	if g.o.gitlabToken != "" {
+		return g.o.gitlabToken, false
+	}
+	if t := first(g.o.getenv("SLIPWAY_GITLAB_TOKEN"), g.o.getenv("GITLAB_TOKEN")); t != "" {
+		return t, false
+	}
+	return g.o.getenv("CI_JOB_TOKEN"), true
+}
+
+func (g *gitlabPublisher) client(token string, job bool) (*gitlab.Client, error) {
+	base := g.o.gitlabURL
+	if base == "" {
+		base = g.o.getenv("CI_API_V4_URL")
+	}
+	if base == "" && g.o.getenv("CI_SERVER_URL") != "" {
+		base = strings.TrimSuffix(g.o.getenv("CI_SERVER_URL"), "/") + "/api/v4"
+	}
+	if base == "" {
+		return nil, fault.Runtimef("gitlab api: neither CI_API_V4_URL nor CI_SERVER_URL is set")
+	}
+	opts := []gitlab.ClientOptionFunc{
+		gitlab.WithBaseURL(base),
+		gitlab.WithUserAgent("slipway"),
+		gitlab.WithURLWarningLogger(slog.New(slog.NewTextHandler(g.o.w, nil))),
+	}
+	if g.o.httpClient != nil {
+		opts = append(opts, gitlab.WithHTTPClient(g.o.httpClient))
+	}
+	newClient := gitlab.NewClient
+	if job {
+		newClient = gitlab.NewJobClient
+	}
+	c, err := newClient(token, opts...)
+	if err != nil {
+		return nil, fault.Runtimef("gitlab api client for %s: %s", base, redact(err.Error(), token))
+	}
+	return c, nil
+}
+
+// apiError describes a failed API call without the token: the cause is
+// flattened to text with the token cut out, not wrapped, since its chain
+// holds the request. A cancelled context stays wrapped for errors.Is.
+func (g *gitlabPublisher) apiError(ctx context.Context, err error, token string, job bool, format string, args ...any) error {
+	what := fmt.Sprintf(format, args...)
+	if ctx.Err() != nil {
+		return fault.Runtimef("%s: %w", what, ctx.Err())
+	}
+	detail := redact(err.Error(), token)
+	var resp *gitlab.ErrorResponse
+	if errors.As(err, &resp) && (resp.HasStatusCode(http.StatusUnauthorized) || resp.HasStatusCode(http.StatusForbidden)) {
+		if job {
+			detail += " (CI_JOB_TOKEN may not write merge-request notes: set SLIPWAY_GITLAB_TOKEN to a project access token with the api scope)"
+		} else {
+			detail += " (the token needs the api scope and at least the Reporter role)"
+		}
+	}
+	return fault.Runtimef("%s: %s", what, detail)
+}
+
+func redact(s, secret string) string {
+	if secret == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, secret, "[masked]")
+}

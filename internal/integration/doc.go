@@ -1,0 +1,7 @@
+// Package integration holds Slipway's end-to-end tests: they run the CLI
+// in-process against the real Distribution registries that scripts/test.sh
+// starts (an open one and one with htpasswd auth) and check what it did with
+// tools we did not write, skopeo and umoci, and with go-containerregistry.
+// Run them with `make test` (or `bash scripts/test.sh ./internal/integration/`);
+// without the registries they are skipped locally and fail in CI.
+package integration
