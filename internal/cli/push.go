@@ -84,4 +84,3 @@ tag (semver) that already names other bytes in DST is not moved unless
 	cmd.Flags().StringArrayVar(&mount, "mount-from", nil, "repository of DST's registry that may hold these blobs already: they are mounted, not uploaded")
 	return cmd
 }
-
