@@ -158,3 +158,17 @@ func decodeB64(s string) ([]byte, error) {
 	}
 	return nil, fmt.Errorf("%d characters that no base64 alphabet decodes", len(s))
 }
+
+// Decode returns the statement an envelope carries WITHOUT checking any
+// signature: for reading what an unsigned attestation records (a baseline's
+// metrics), never for deciding whether to trust it.
+func Decode(env *Envelope) (Statement, error) {
+	if env == nil || env.PayloadType != PayloadType {
+		return Statement{}, fault.Usagef("not an in-toto envelope")
+	}
+	payload, err := decodeB64(env.Payload)
+	if err != nil {
+		return Statement{}, fault.Usagef("envelope payload is not base64: %v", err)
+	}
+	return parseStatement(payload)
+}

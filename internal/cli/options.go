@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -34,7 +35,7 @@ func (g *globalOptions) credentialsFor(ref oci.Ref) { g.credentialHost = ref.Reg
 
 func (g *globalOptions) register(cmd *cobra.Command) {
 	f := cmd.PersistentFlags()
-	f.StringVarP(&g.output, "output", "o", "text", "output format: text or json")
+	f.StringVarP(&g.output, "output", "o", "text", "output format: text or json (gate and policy take more)")
 	f.BoolVar(&g.insecure, "insecure", false, "allow plain HTTP to registries other than localhost")
 	f.StringVarP(&g.username, "username", "u", "", "registry username (with --password-stdin); else "+oci.EnvUsername+"/"+oci.EnvPassword+" or the docker config")
 	f.BoolVar(&g.passwordStdin, "password-stdin", false, "read the registry password from stdin")
@@ -43,10 +44,13 @@ func (g *globalOptions) register(cmd *cobra.Command) {
 
 // prepare validates the global flags and reads the password once.
 func (g *globalOptions) prepare(stdin io.Reader) error {
-	switch g.output {
-	case "text", "json":
-	default:
-		return fault.Usagef("--output %q: want text or json", g.output)
+	return g.prepareFormats(stdin, "text", "json")
+}
+
+// prepareFormats is prepare for a verb whose --output takes formats.
+func (g *globalOptions) prepareFormats(stdin io.Reader, formats ...string) error {
+	if !slices.Contains(formats, g.output) {
+		return fault.Usagef("--output %q: want one of %s", g.output, strings.Join(formats, ", "))
 	}
 	if g.passwordStdin {
 		if g.username == "" {

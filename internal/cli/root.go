@@ -60,6 +60,9 @@ func NewRootCmd(streams IO) *cobra.Command {
 		newVerifyCmd(g, streams),
 		newDiffCmd(g, streams),
 		newInspectCmd(g, streams),
+		newGateCmd(g, streams),
+		newPolicyCmd(g, streams),
+		newAttestCmd(g, streams),
 	)
 	return root
 }

@@ -22,12 +22,13 @@ func Decide(ctx context.Context, e Evaluator, in *Input, config map[string]any, 
 		return nil, err
 	}
 	v := &Verdict{
-		Decision: res.Decision(),
-		Model:    in.Model,
-		Result:   res,
-		Inputs:   in.Files,
-		CI:       ci,
-		Time:     now.UTC(),
+		Decision:     res.Decision(),
+		Model:        in.Model,
+		Result:       res,
+		Inputs:       in.Files,
+		MetricValues: in.Metrics,
+		CI:           ci,
+		Time:         now.UTC(),
 	}
 	var baseMetrics map[string]any
 	if in.Baseline != nil {

@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"encoding/json"
 	"sort"
 )
 
@@ -39,6 +40,10 @@ func flatten(m map[string]any, prefix string) map[string]float64 {
 		switch v := v.(type) {
 		case float64:
 			out[prefix+k] = v
+		case json.Number: // what the policy engine returns
+			if f, err := v.Float64(); err == nil {
+				out[prefix+k] = f
+			}
 		case map[string]any:
 			for kk, vv := range flatten(v, prefix+k+".") {
 				out[kk] = vv

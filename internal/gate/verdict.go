@@ -12,13 +12,16 @@ type Verdict struct {
 	Decision policy.Decision `json:"decision"`
 	Model    ModelRef        `json:"model"`
 	// Baseline is the model compared against, when there was one.
-	Baseline *ModelRef      `json:"baseline,omitempty"`
-	Result   policy.Result  `json:"result"`
-	Metrics  []MetricRow    `json:"metrics"`
-	Policies []DigestedFile `json:"policies"`
-	Inputs   []DigestedFile `json:"inputs"`
-	CI       CIContext      `json:"ci"`
-	Time     time.Time      `json:"time"`
+	Baseline *ModelRef     `json:"baseline,omitempty"`
+	Result   policy.Result `json:"result"`
+	Metrics  []MetricRow   `json:"metrics"`
+	// MetricValues is the metrics document as given: a later gate reads it
+	// back from the attestation as its baseline.
+	MetricValues map[string]any `json:"metricValues,omitempty"`
+	Policies     []DigestedFile `json:"policies"`
+	Inputs       []DigestedFile `json:"inputs"`
+	CI           CIContext      `json:"ci"`
+	Time         time.Time      `json:"time"`
 }
 
 // ModelRef names a model by digest.
