@@ -7,7 +7,8 @@
 #
 # It builds bin/slipway, packs the model (twice: the second pack is free),
 # inspects the artifact, pulls it back by its lock file into a fresh folder
-# and verifies the copy byte for byte. Everything it writes goes under
+# and verifies the copy byte for byte, then gates it against the shipped
+# policies (signed, verified), and shows a regressed model refused. Everything it writes goes under
 # ${SLIPWAY_EXAMPLE_DIR:-$(mktemp -d)}.
 set -euo pipefail
 
@@ -31,4 +32,17 @@ step "$slipway" inspect oci:.slipway/iris-classifier:1.0.0
 step "$slipway" pull ./pulled --lock slipway.lock
 step "$slipway" verify ./pulled
 step "$slipway" diff "$repo/testdata/iris" ./pulled
+
+# Gate: the shipped policy library, with the example's thresholds as data.
+step "$slipway" attest keygen gate.key gate.pub
+step "$slipway" gate oci:.slipway/iris-classifier:1.0.0 --metrics "$repo/testdata/iris/eval.json" \
+	--data "$repo/testdata/iris-gate/thresholds.yaml" --key gate.key --report markdown=gate.md
+step "$slipway" attest verify oci:.slipway/iris-classifier:1.0.0 --key gate.pub
+# A retrained model that got worse is refused (exit 1) with a report saying why.
+set +e
+step "$slipway" gate oci:.slipway/iris-classifier:1.0.0 --metrics "$repo/testdata/iris-gate/regressed-eval.json" \
+	--data "$repo/testdata/iris-gate/thresholds.yaml" --baseline "$repo/testdata/iris/eval.json" --no-attest
+code=$?
+set -e
+[ "$code" = 1 ] || { echo "example: the regressed model should have been refused with exit 1, got $code" >&2; exit 1; }
 printf '\nexample: done; the store, the lock and the pulled copy are in %s\n' "$work" >&2
