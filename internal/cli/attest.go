@@ -34,15 +34,10 @@ none does: missing, unsigned, tampered or signed by another key.`,
 			if err != nil {
 				return err
 			}
-			ref, err := g.parseRef(args[0])
+			ref, store, err := g.openTagged(args[0])
 			if err != nil {
 				return err
 			}
-			if ref.Identifier() == "" {
-				return fault.Usagef("REF %s: give a tag or digest", ref)
-			}
-			g.credentialsFor(ref)
-			store := g.store(ref.WithTag(""), nil)
 			desc, err := store.Resolve(cmd.Context(), ref.Identifier())
 			if err != nil {
 				return fault.Wrap(fault.Usage, err)

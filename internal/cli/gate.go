@@ -87,15 +87,10 @@ func runGate(ctx context.Context, g *globalOptions, o *gateOptions, streams IO, 
 			return err
 		}
 	}
-	ref, err := g.parseRef(refArg)
+	ref, store, err := g.openTagged(refArg)
 	if err != nil {
 		return err
 	}
-	if ref.Identifier() == "" {
-		return fault.Usagef("REF %s: give a tag or digest", ref)
-	}
-	g.credentialsFor(ref)
-	store := g.store(ref.WithTag(""), nil)
 	art, err := modelpack.Open(ctx, store, ref.Identifier())
 	if err != nil {
 		return err

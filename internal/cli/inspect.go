@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/modelpack"
 	"github.com/slipwayhq/slipway/internal/progress"
 )
@@ -25,15 +24,10 @@ its older vnd.cnai form, or a KitOps ModelKit), layers and config.`,
 			if err := g.prepare(streams.Stdin); err != nil {
 				return err
 			}
-			ref, err := g.parseRef(args[0])
+			ref, store, err := g.openTagged(args[0])
 			if err != nil {
 				return err
 			}
-			if ref.Identifier() == "" {
-				return fault.Usagef("REF %s: give a tag or digest", ref)
-			}
-			g.credentialsFor(ref)
-			store := g.store(ref.WithTag(""), nil)
 			art, err := modelpack.Open(cmd.Context(), store, ref.Identifier())
 			if err != nil {
 				return err

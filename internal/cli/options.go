@@ -124,3 +124,17 @@ func sourceDateEpoch() (int64, error) {
 	}
 	return n, nil
 }
+
+// openTagged parses a reference that must name a tag or digest, gives the
+// command-line credentials to its registry, and opens its store.
+func (g *globalOptions) openTagged(arg string) (oci.Ref, oci.Store, error) {
+	ref, err := g.parseRef(arg)
+	if err != nil {
+		return oci.Ref{}, nil, err
+	}
+	if ref.Identifier() == "" {
+		return oci.Ref{}, nil, fault.Usagef("%s: give a tag or digest (%s:1.0.0 or %s@sha256:…)", ref, ref, ref)
+	}
+	g.credentialsFor(ref)
+	return ref, g.store(ref.WithTag(""), nil), nil
+}

@@ -167,15 +167,11 @@ func newPolicyPullCmd(g *globalOptions, streams IO) *cobra.Command {
 			if err := g.prepare(streams.Stdin); err != nil {
 				return err
 			}
-			ref, err := g.parseRef(args[0])
+			ref, store, err := g.openTagged(args[0])
 			if err != nil {
 				return err
 			}
-			if ref.Identifier() == "" {
-				return fault.Usagef("REF %s: give a tag or digest", ref)
-			}
-			g.credentialsFor(ref)
-			files, err := policy.PullOCI(cmd.Context(), g.store(ref.WithTag(""), nil), ref.Identifier(), args[1])
+			files, err := policy.PullOCI(cmd.Context(), store, ref.Identifier(), args[1])
 			if err != nil {
 				return err
 			}
