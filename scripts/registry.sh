@@ -17,8 +17,11 @@
 # (say, by Debian's own docker-registry service) is replaced by the next free one.
 # SLIPWAY_TEST_KEEP=1 keeps the scratch directory (data, configs, logs) for a post-mortem.
 
-# Debian packages the tests need, with a command that shows each one is there.
-REGISTRY_PACKAGES=(docker-registry:docker-registry apache2-utils:htpasswd skopeo:skopeo umoci:umoci curl:curl)
+# Debian packages the tests need, with a command that shows each one is there:
+# the registry, skopeo and umoci to read what was pushed, and podman with runc
+# and a static busybox (for a minimal base image) to run a built image.
+REGISTRY_PACKAGES=(docker-registry:docker-registry apache2-utils:htpasswd skopeo:skopeo umoci:umoci curl:curl
+	podman:podman runc:runc busybox-static:/bin/busybox)
 
 REGISTRY_SCRATCH=""
 REGISTRY_PIDS=()

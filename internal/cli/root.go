@@ -63,6 +63,7 @@ func NewRootCmd(streams IO) *cobra.Command {
 		newGateCmd(g, streams),
 		newPolicyCmd(g, streams),
 		newAttestCmd(g, streams),
+		newBuildCmd(g, streams),
 	)
 	return root
 }

@@ -1,0 +1,78 @@
+package imagebuild
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// cacheVersion changes whenever the tars this package writes change, so
+// entries made by another version are never used.
+const cacheVersion = "imagebuild/1"
+
+// layerCache remembers what hashing a layer found: its digest, size and
+// files. A key names the digest of the blob the layer is made from and every
+// parameter of the transform, so an entry cannot go stale: the same key
+// always means the same bytes. One small file per entry, written aside and
+// renamed, so concurrent builds never see a torn entry. A cache that cannot
+// be read or written only costs a hashing pass.
+type layerCache struct {
+	dir string
+}
+
+type cacheEntry struct {
+	Digest v1.Hash `json:"digest"`
+	Size   int64   `json:"size"`
+	Files  []File  `json:"files"`
+}
+
+func openLayerCache(dir string) *layerCache {
+	if dir == "" {
+		return nil
+	}
+	return &layerCache{dir: dir}
+}
+
+func (c *layerCache) path(key string) string {
+	sum := sha256.Sum256([]byte(cacheVersion + "\x00" + key))
+	return filepath.Join(c.dir, hex.EncodeToString(sum[:])+".json")
+}
+
+func (c *layerCache) get(key string) (cacheEntry, bool) {
+	if c == nil || key == "" {
+		return cacheEntry{}, false
+	}
+	b, err := os.ReadFile(c.path(key))
+	if err != nil {
+		return cacheEntry{}, false
+	}
+	var e cacheEntry
+	if json.Unmarshal(b, &e) != nil || e.Digest.Algorithm != "sha256" || len(e.Digest.Hex) != 64 || e.Size <= 0 {
+		return cacheEntry{}, false
+	}
+	return e, true
+}
+
+func (c *layerCache) put(key string, e cacheEntry) {
+	if c == nil || key == "" {
+		return
+	}
+	b, err := json.Marshal(e)
+	if err != nil || os.MkdirAll(c.dir, 0o755) != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(c.dir, ".entry-*")
+	if err != nil {
+		return
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(b)
+	if cerr := tmp.Close(); err != nil || cerr != nil {
+		return
+	}
+	_ = os.Rename(tmp.Name(), c.path(key))
+}
