@@ -115,6 +115,9 @@ func (l *Lock) Write(path string) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil { // CreateTemp made it 0600
+		return err
+	}
 	return os.Rename(tmp.Name(), path)
 }
 

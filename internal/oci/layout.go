@@ -227,6 +227,10 @@ func (s *layoutStore) Ingest(r io.Reader) (v1.Hash, int64, error) {
 	if s.HasBlob(h) {
 		return h, n, nil
 	}
+	// CreateTemp makes files 0600; a store shared by users or jobs must be readable.
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return v1.Hash{}, 0, err
+	}
 	if err := os.Rename(tmp.Name(), s.blobPath(h)); err != nil {
 		return v1.Hash{}, 0, err
 	}
@@ -445,6 +449,9 @@ func writeFileAtomic(name string, b []byte) error {
 		return err
 	}
 	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return err
 	}
 	return os.Rename(tmp.Name(), name)

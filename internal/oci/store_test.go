@@ -2,6 +2,8 @@ package oci
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -61,6 +63,13 @@ func TestLayoutStore(t *testing.T) {
 	tags, err := s.Tags(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"1.0.0", "latest"}, tags)
+
+	// A store may be shared between users and jobs: blobs and the index are readable by all.
+	for _, name := range []string{filepath.Join("blobs", "sha256", h.Hex), "index.json"} {
+		fi, err := os.Stat(filepath.Join(s.Ref().Layout, name))
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o644), fi.Mode().Perm(), "mode of %s", name)
+	}
 
 	got, err := s.Image(ctx, h)
 	require.NoError(t, err)
