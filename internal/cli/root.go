@@ -64,6 +64,9 @@ func NewRootCmd(streams IO) *cobra.Command {
 		newPolicyCmd(g, streams),
 		newAttestCmd(g, streams),
 		newBuildCmd(g, streams),
+		newPromoteCmd(g, streams),
+		newRollbackCmd(g, streams),
+		newHistoryCmd(g, streams),
 	)
 	return root
 }

@@ -16,6 +16,9 @@ import (
 const (
 	AnnotationModelDigest = "dev.slipway.model.digest"
 	AnnotationModelName   = "dev.slipway.model.name"
+	// AnnotationModelReference says where the model lives (REPO@sha256:…), so
+	// promote can find the model's gate attestation from the image.
+	AnnotationModelReference = "dev.slipway.model.reference"
 )
 
 // Env variables every image gets, so serving code finds the model without configuration.
@@ -125,6 +128,11 @@ func annotations(o *Options) map[string]string {
 		"org.opencontainers.image.created": o.Epoch.UTC().Format(time.RFC3339),
 		AnnotationModelDigest:              o.Model.Descriptor.Digest.String(),
 		AnnotationModelName:                o.Model.Name,
+	}
+	if ref := o.ModelStore.Ref(); !ref.IsLayout() {
+		// A registry reference only: a layout's path is local to this
+		// machine and would make the image differ from one to the next.
+		a[AnnotationModelReference] = ref.WithDigest(o.Model.Descriptor.Digest.String()).String()
 	}
 	set := func(k, v string) {
 		if v != "" {

@@ -275,8 +275,13 @@ func (s *layoutStore) addDescriptor(desc v1.Descriptor, raw []byte, tag string) 
 	return s.updateIndex(func(im *v1.IndexManifest) {
 		kept := im.Manifests[:0]
 		present := false
+		var untagged []v1.Descriptor // manifests the moved tag leaves behind
 		for _, d := range im.Manifests {
 			if tag != "" && d.Annotations[AnnotationRefName] == tag {
+				if d.Digest != desc.Digest {
+					d.Annotations = nil
+					untagged = append(untagged, d)
+				}
 				continue
 			}
 			if d.Digest == desc.Digest && d.Annotations[AnnotationRefName] == "" {
@@ -286,6 +291,13 @@ func (s *layoutStore) addDescriptor(desc v1.Descriptor, raw []byte, tag string) 
 				}
 			}
 			kept = append(kept, d)
+		}
+		// A manifest a tag moved off stays in the index, untagged, so it can
+		// still be read by digest (a rollback needs exactly that).
+		for _, d := range untagged {
+			if !slices.ContainsFunc(kept, func(k v1.Descriptor) bool { return k.Digest == d.Digest }) {
+				kept = append(kept, d)
+			}
 		}
 		im.Manifests = kept
 		if tag != "" || !present {

@@ -2,10 +2,10 @@ package oci
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -85,6 +85,8 @@ func TestLayoutStore(t *testing.T) {
 	od, _ := other.Digest()
 	assert.Equal(t, od, d.Digest)
 	_, err = s.Resolve(ctx, h.String())
+	assert.NoError(t, err, "a manifest a tag moved off must stay readable by digest")
+	_, err = s.Image(ctx, h)
 	assert.NoError(t, err)
 
 	require.NoError(t, s.WriteImage(ctx, referrerOf(t, img), ""))
@@ -200,4 +202,20 @@ func TestMountFromSendsNoBlobBytes(t *testing.T) {
 	assert.LessOrEqual(t, stats.BytesUploaded(), int64(len(raw)+len(cfg)),
 		"pushing blobs another repository holds should mount them, not upload them")
 	assert.Positive(t, stats.Count(http.MethodPost, "mount="), "the push should ask the registry to mount")
+}
+
+func TestLayoutTagMoveKeepsOldManifest(t *testing.T) {
+	ctx := context.Background()
+	s := OpenLayout(t.TempDir())
+	a, b := randomImage(t), randomImage(t)
+	require.NoError(t, s.WriteImage(ctx, a, "production"))
+	require.NoError(t, s.WriteImage(ctx, b, "production"))
+	ha, _ := a.Digest()
+	_, err := s.Resolve(ctx, ha.String())
+	require.NoError(t, err, "the manifest the tag moved off should still resolve by digest")
+	_, err = s.Image(ctx, ha)
+	require.NoError(t, err)
+	tags, err := s.Tags(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"production"}, tags)
 }

@@ -1,0 +1,48 @@
+package promote
+
+import (
+	"time"
+
+	"github.com/slipwayhq/slipway/internal/gate"
+	"github.com/slipwayhq/slipway/internal/oci"
+)
+
+// Option configures Promote and Rollback.
+type Option func(*options)
+
+type options struct {
+	now    func() time.Time
+	warn   func(string)
+	open   func(oci.Ref) oci.Store
+	append appendConfig
+}
+
+func newOptions(opts []Option) options {
+	o := options{now: time.Now, warn: func(string) {}, append: defaultAppendConfig()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	o.append.warn = o.warn
+	return o
+}
+
+// WithClock sets the clock (soak, freeze windows and record times use it).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithWarnings sets where warnings go (a concurrent promotion landed after
+// ours, a policy warning, an unverified gate).
+func WithWarnings(warn func(string)) Option { return func(o *options) { o.warn = warn } }
+
+// WithOpener lets the gate check open the repository an image's
+// dev.slipway.model.reference annotation names, with the caller's credentials.
+func WithOpener(open func(oci.Ref) oci.Store) Option { return func(o *options) { o.open = open } }
+
+// WithSettle sets the bounds of the settle time of history writes (tests).
+func WithSettle(min, max time.Duration) Option {
+	return func(o *options) { o.append.minSettle, o.append.maxSettle = min, max }
+}
+
+// Actor is who promotes: the CI system's actor, else $USER, else "unknown".
+func Actor(ci gate.CIContext, getenv func(string) string) string {
+	return first(ci.Actor, getenv("USER"), getenv("USERNAME"), "unknown")
+}

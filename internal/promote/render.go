@@ -1,0 +1,123 @@
+package promote
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"unicode"
+	"unicode/utf8"
+)
+
+// WriteHistory writes records as the history table, in the order given.
+func WriteHistory(w io.Writer, recs []Record) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tENV\tACTION\tVERSION\tDIGEST\tACTOR\tVERDICT")
+	for _, r := range recs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(r.Time), clean(r.Environment), clean(actionWord(r)),
+			clean(first(r.Version, "-")), clean(short(r.Digest)), clean(first(r.Actor, "-")), clean(r.Verdict()))
+	}
+	return tw.Flush()
+}
+
+func actionWord(r Record) string {
+	if r.Forced {
+		return string(r.Action) + " (FORCED)"
+	}
+	return string(r.Action)
+}
+
+// clean makes text read from the registry safe for a terminal: anyone who
+// can push can write a record, and escape sequences or tabs in it must not
+// rewrite the screen or the table.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// WriteResult writes what a promotion or rollback did, for a terminal;
+// the caller prints the pinned reference last.
+func WriteResult(w io.Writer, res *Result) {
+	r := res.Record
+	if res.Unchanged {
+		fmt.Fprintf(w, "%s already names %s: nothing to do\n", r.Environment, short(res.Current))
+		return
+	}
+	what := clean(first(strings.TrimSpace(r.Name+" "+r.Version), short(r.Digest)))
+	if r.Action == ActionRollback {
+		fmt.Fprintf(w, "rolled %s back to %s in %s\n", r.Environment, what, r.Repository)
+	} else {
+		fmt.Fprintf(w, "promoted %s to %s in %s\n", what, r.Environment, r.Repository)
+	}
+	fmt.Fprintf(w, "  digest    %s\n", r.Digest)
+	fmt.Fprintf(w, "  previous  %s\n", first(r.Previous, "(none)"))
+	fmt.Fprintf(w, "  gate      %s\n", gateLine(r.Gate))
+	fmt.Fprintf(w, "  record    %s@%s\n", r.Repository, r.ID)
+	if r.Forced {
+		fmt.Fprintf(w, "  FORCED    by %s: %s\n", clean(r.Actor), clean(r.Reason))
+		for _, o := range r.Overridden {
+			fmt.Fprintf(w, "            overrode: %s\n", clean(o))
+		}
+	}
+}
+
+func gateLine(g *GateSummary) string {
+	if g == nil {
+		return "none"
+	}
+	s := fmt.Sprintf("%s at %s", g.Decision, stamp(g.Time))
+	if g.Subject != "" {
+		s += " on " + short(g.Subject)
+	}
+	if g.Verified {
+		return s + ", verified with key " + shortKey(g.KeyID)
+	}
+	return s + ", signature NOT checked (no key)"
+}
+
+func shortKey(k string) string {
+	if len(k) > 16 {
+		return k[:16]
+	}
+	return k
+}
+
+// Markdown is the promotion as a CI step summary or release section.
+func Markdown(res *Result) string {
+	r := res.Record
+	var b strings.Builder
+	what := first(strings.TrimSpace(r.Name+" "+r.Version), r.Repository)
+	if r.Action == ActionRollback {
+		fmt.Fprintf(&b, "### Rolled %s back to %s\n\n", r.Environment, what)
+	} else {
+		fmt.Fprintf(&b, "### Promoted %s to %s\n\n", what, r.Environment)
+	}
+	if r.Forced {
+		fmt.Fprintf(&b, "> [!CAUTION]\n> **FORCED** by %s: %s\n", r.Actor, mdEscape(r.Reason))
+		for _, o := range r.Overridden {
+			fmt.Fprintf(&b, "> - overrode: %s\n", mdEscape(o))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("| | |\n|---|---|\n")
+	row := func(k, v string) { fmt.Fprintf(&b, "| %s | %s |\n", k, v) }
+	row("repository", "`"+r.Repository+"`")
+	row("digest", "`"+r.Digest+"`")
+	row("previous", "`"+first(r.Previous, "none")+"`")
+	row("gate", mdEscape(gateLine(r.Gate)))
+	row("actor", mdEscape(r.Actor))
+	row("time", stamp(r.Time))
+	row("record", "`"+r.Repository+"@"+r.ID+"`")
+	if r.CI.RunURL != "" {
+		row("run", r.CI.RunURL)
+	}
+	return b.String()
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+}
