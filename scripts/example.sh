@@ -8,7 +8,9 @@
 # It builds bin/slipway, packs the model (twice: the second pack is free),
 # inspects the artifact, pulls it back by its lock file into a fresh folder
 # and verifies the copy byte for byte, then gates it against the shipped
-# policies (signed, verified), and shows a regressed model refused. Everything it writes goes under
+# policies (signed, verified), shows a regressed model refused, builds a
+# serving image with the model inside, and promotes that image's digest to
+# staging and production. Everything it writes goes under
 # ${SLIPWAY_EXAMPLE_DIR:-$(mktemp -d)}.
 set -euo pipefail
 
@@ -45,4 +47,19 @@ step "$slipway" gate oci:.slipway/iris-classifier:1.0.0 --metrics "$repo/testdat
 code=$?
 set -e
 [ "$code" = 1 ] || { echo "example: the regressed model should have been refused with exit 1, got $code" >&2; exit 1; }
+
+# Build: a serving image holding the exact model bytes, daemonless, into the local store.
+image=$(step "$slipway" build oci:.slipway/iris-classifier:1.0.0 --base scratch --env PORT=8080 | tee /dev/stderr | tail -1)
+
+# Promote: only the gated digest moves, staging first, then production; every move is recorded.
+cat >slipway.yaml <<'YAML'
+key: gate.pub
+environments:
+  - name: staging
+  - name: production
+    requires: staging
+YAML
+step "$slipway" promote "$image" --env staging
+step "$slipway" promote "$image" --env production
+step "$slipway" history "${image%@*}"
 printf '\nexample: done; the store, the lock and the pulled copy are in %s\n' "$work" >&2
