@@ -1,0 +1,131 @@
+package modelpack
+
+import (
+	"encoding/json"
+	"os"
+	"path"
+	"path/filepath"
+	"time"
+)
+
+// modelConfig is the ModelPack config (application/vnd.cncf.model.config.v1+json).
+type modelConfig struct {
+	Descriptor modelDescriptor `json:"descriptor"`
+	ModelFS    modelFS         `json:"modelfs"`
+	Config     modelExec       `json:"config"`
+}
+
+type modelDescriptor struct {
+	CreatedAt   *time.Time `json:"createdAt,omitempty"`
+	Authors     []string   `json:"authors,omitempty"`
+	Name        string     `json:"name,omitempty"`
+	Version     string     `json:"version,omitempty"`
+	Licenses    []string   `json:"licenses,omitempty"`
+	Title       string     `json:"title,omitempty"`
+	Description string     `json:"description,omitempty"`
+}
+
+type modelFS struct {
+	Type    string   `json:"type"`
+	DiffIDs []string `json:"diffIds"`
+}
+
+type modelExec struct {
+	Architecture string `json:"architecture,omitempty"`
+	Format       string `json:"format,omitempty"`
+}
+
+// describe gathers the model's metadata: flags first, then the Kitfile,
+// then the model card's front matter, then the folder name.
+func describe(o PackOptions, kit *Kitfile) modelDescriptor {
+	d := modelDescriptor{Name: o.Name, Version: o.Version}
+	if !o.Epoch.IsZero() && o.Epoch.Unix() != 0 {
+		t := o.Epoch.UTC()
+		d.CreatedAt = &t
+	}
+	if kit != nil {
+		d.Name = firstNonEmpty(d.Name, kit.Package.Name)
+		d.Description = kit.Package.Description
+		d.Authors = kit.Package.Authors
+		d.Licenses = kit.Licenses()
+	}
+	if fm := readCard(o.Dir); fm != nil {
+		d.Name = firstNonEmpty(d.Name, stringField(fm, "name"))
+		d.Description = firstNonEmpty(d.Description, stringField(fm, "description"))
+		if len(d.Authors) == 0 {
+			d.Authors = stringsField(fm, "authors")
+		}
+		if len(d.Licenses) == 0 {
+			d.Licenses = stringsField(fm, "license")
+		}
+	}
+	if d.Name == "" {
+		abs, _ := filepath.Abs(o.Dir)
+		d.Name = filepath.Base(abs)
+	}
+	d.Title = d.Name
+	return d
+}
+
+// Name is the name a pack of dir gets: name when given, else the Kitfile's
+// package name, the model card's, or the folder's.
+func Name(dir, name string) (string, error) {
+	if name != "" {
+		return name, nil
+	}
+	var kit *Kitfile
+	if f, err := os.Open(filepath.Join(dir, KitfileName)); err == nil {
+		kit, err = ParseKitfile(f, filepath.Join(dir, KitfileName))
+		f.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	return describe(PackOptions{Dir: dir}, kit).Name, nil
+}
+
+// readCard returns the front matter of dir's README.md, or nil.
+func readCard(dir string) map[string]any {
+	f, err := os.Open(filepath.Join(dir, "README.md"))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	fm, _ := ReadFrontMatter(f)
+	return fm
+}
+
+// execConfig reads what the weights are: the format of the first weight
+// file and the architecture its config.json names.
+func execConfig(srcs []source) modelExec {
+	var c modelExec
+	for _, s := range srcs {
+		if s.Role == RoleWeights && c.Format == "" {
+			c.Format = Format(s.Rel)
+		}
+		if path.Base(s.Rel) == "config.json" && s.Info.Size() < 1<<20 && c.Architecture == "" {
+			var hf struct {
+				Architecture  string   `json:"architecture"`
+				Architectures []string `json:"architectures"`
+				ModelType     string   `json:"model_type"`
+			}
+			if b, err := os.ReadFile(s.Abs); err == nil && json.Unmarshal(b, &hf) == nil {
+				c.Architecture = hf.Architecture
+				if c.Architecture == "" && len(hf.Architectures) > 0 {
+					c.Architecture = hf.Architectures[0]
+				}
+				c.Architecture = firstNonEmpty(c.Architecture, hf.ModelType)
+			}
+		}
+	}
+	return c
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

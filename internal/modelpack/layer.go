@@ -1,0 +1,270 @@
+package modelpack
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/oci"
+)
+
+// layerPlan is one layer to build: a single raw file, or a role's small files as a tar.
+type layerPlan struct {
+	role  Role
+	raw   bool
+	files []source
+}
+
+// planLayers gives each weight file (and each large file) a raw layer of its
+// own, and groups the remaining files of each role into one tar, in the
+// order of Roles, so the layer list is the same for the same folder.
+func planLayers(srcs []source) []layerPlan {
+	var plans []layerPlan
+	for _, role := range Roles {
+		var group []source
+		for _, s := range srcs {
+			if s.Role != role {
+				continue
+			}
+			if role == RoleWeights || s.Info.Size() >= ownLayerSize {
+				plans = append(plans, layerPlan{role: role, raw: true, files: []source{s}})
+				continue
+			}
+			group = append(group, s)
+		}
+		if len(group) > 0 {
+			plans = append(plans, layerPlan{role: role, files: group})
+		}
+	}
+	return plans
+}
+
+type builtLayer struct {
+	desc   v1.Descriptor
+	files  []LockFile
+	read   int64
+	cached int
+}
+
+type packer struct {
+	store oci.LayoutStore
+	o     PackOptions
+	epoch time.Time
+}
+
+func (p *packer) progress(n int64) {
+	if p.o.Progress != nil {
+		p.o.Progress.Add(n)
+	}
+}
+
+func (p *packer) build(ctx context.Context, pl layerPlan) (builtLayer, error) {
+	if err := ctx.Err(); err != nil {
+		return builtLayer{}, err
+	}
+	if pl.raw {
+		return p.buildRaw(pl)
+	}
+	return p.buildTar(pl)
+}
+
+func (p *packer) buildRaw(pl layerPlan) (builtLayer, error) {
+	s := pl.files[0]
+	mt := LayerMediaType(pl.role, true)
+	fi, err := os.Stat(s.Abs)
+	if err != nil {
+		return builtLayer{}, fault.Usagef("%s: %v", s.Abs, err)
+	}
+	st := statOf(fi)
+	out := builtLayer{}
+	digest, size, ok := p.o.Cache.lookup("file:"+s.Abs, st)
+	var h v1.Hash
+	if ok {
+		h, err = v1.NewHash(digest)
+		ok = err == nil && p.store.HasBlob(h)
+	}
+	if ok {
+		out.cached = 1
+		p.progress(size)
+	} else {
+		start := time.Now()
+		f, err := os.Open(s.Abs)
+		if err != nil {
+			return builtLayer{}, fault.Usagef("cannot read %s: %v", s.Abs, err)
+		}
+		h, size, err = p.store.Ingest(&countingReader{r: f, fn: p.progress})
+		f.Close()
+		if err != nil {
+			return builtLayer{}, fmt.Errorf("packing %s: %w", s.Rel, err)
+		}
+		if err := unchangedSince(s.Abs, st); err != nil {
+			return builtLayer{}, err
+		}
+		p.o.Cache.store("file:"+s.Abs, st, h.String(), size, start)
+		out.read = size
+	}
+	meta, _ := json.Marshal(fileMetadata{Name: path.Base(s.Rel), Mode: uint32(fileMode(fi.Mode())), Size: size, ModTime: p.epoch, Typeflag: '0'})
+	out.desc = v1.Descriptor{
+		MediaType: mt, Digest: h, Size: size,
+		Annotations: map[string]string{AnnotationPath: s.Rel, AnnotationFile: string(meta)},
+	}
+	out.files = []LockFile{{Path: s.Rel, Size: size, SHA256: h.Hex, Role: pl.role, MediaType: string(mt), Layer: h.String()}}
+	return out, nil
+}
+
+// fileMetadata is the ModelPack org.cncf.model.file.metadata+json annotation.
+type fileMetadata struct {
+	Name     string    `json:"name"`
+	Mode     uint32    `json:"mode"`
+	UID      uint32    `json:"uid"`
+	GID      uint32    `json:"gid"`
+	Size     int64     `json:"size"`
+	ModTime  time.Time `json:"mtime"`
+	Typeflag byte      `json:"typeflag"`
+}
+
+func (p *packer) buildTar(pl layerPlan) (builtLayer, error) {
+	mt := LayerMediaType(pl.role, false)
+	stats := make([]fileStat, len(pl.files))
+	key := sha256.New()
+	fmt.Fprintf(key, "tar\x00%s\x00%d\x00", pl.role, p.epoch.Unix())
+	var agg fileStat
+	for i, s := range pl.files {
+		fi, err := os.Stat(s.Abs)
+		if err != nil {
+			return builtLayer{}, fault.Usagef("%s: %v", s.Abs, err)
+		}
+		stats[i] = statOf(fi)
+		fmt.Fprintf(key, "%s\x00%s\x00%+v\x00", s.Rel, s.Abs, stats[i])
+		agg.Size += stats[i].Size
+		agg.Mtime = max(agg.Mtime, stats[i].Mtime)
+		agg.Ctime = max(agg.Ctime, stats[i].Ctime)
+	}
+	tarKey := "tar:" + hex.EncodeToString(key.Sum(nil))
+
+	// Fast path: the tar and every file's digest are cached and the blob is in the store.
+	if d, size, ok := p.o.Cache.lookup(tarKey, agg); ok {
+		if h, err := v1.NewHash(d); err == nil && p.store.HasBlob(h) {
+			files := make([]LockFile, 0, len(pl.files))
+			for i, s := range pl.files {
+				fd, _, ok := p.o.Cache.lookup("file:"+s.Abs, stats[i])
+				if !ok {
+					files = nil
+					break
+				}
+				files = append(files, LockFile{Path: s.Rel, Size: stats[i].Size, SHA256: strings.TrimPrefix(fd, "sha256:"), Role: pl.role, MediaType: string(mt), Layer: h.String()})
+			}
+			if files != nil {
+				p.progress(agg.Size)
+				return builtLayer{desc: tarDescriptor(mt, h, size, pl, files), files: files, cached: len(pl.files)}, nil
+			}
+		}
+	}
+
+	start := time.Now()
+	files := make([]LockFile, len(pl.files))
+	pr, pw := io.Pipe()
+	go func() {
+		// archive/tar writes in small pieces: buffer them so the store's
+		// copy-and-hash loop sees large reads (≈1.5× faster on many small files).
+		bw := bufio.NewWriterSize(pw, 1<<20)
+		tw := newReproducibleTar(bw, p.epoch)
+		for i, s := range pl.files {
+			f, err := os.Open(s.Abs)
+			if err != nil {
+				pw.CloseWithError(fault.Usagef("cannot read %s: %v", s.Abs, err))
+				return
+			}
+			hasher := sha256.New()
+			err = tw.add(s.Rel, os.FileMode(stats[i].Mode), stats[i].Size, io.TeeReader(&countingReader{r: f, fn: p.progress}, hasher))
+			f.Close()
+			if err == nil {
+				err = unchangedSince(s.Abs, stats[i])
+			}
+			if err != nil {
+				pw.CloseWithError(fmt.Errorf("packing %s: %w", s.Rel, err))
+				return
+			}
+			sum := hex.EncodeToString(hasher.Sum(nil))
+			files[i] = LockFile{Path: s.Rel, Size: stats[i].Size, SHA256: sum, Role: pl.role, MediaType: string(mt)}
+			p.o.Cache.store("file:"+s.Abs, stats[i], "sha256:"+sum, stats[i].Size, start)
+		}
+		err := tw.Close()
+		if err == nil {
+			err = bw.Flush()
+		}
+		pw.CloseWithError(err)
+	}()
+	h, size, err := p.store.Ingest(pr)
+	pr.CloseWithError(err)
+	if err != nil {
+		return builtLayer{}, err
+	}
+	for i := range files {
+		files[i].Layer = h.String()
+	}
+	p.o.Cache.store(tarKey, agg, h.String(), size, start)
+	return builtLayer{desc: tarDescriptor(mt, h, size, pl, files), files: files, read: agg.Size}, nil
+}
+
+// maxListedFiles bounds the file list a tar layer carries in its annotation
+// (manifests must stay small); past it, readers list the tar itself.
+const maxListedFiles = 256
+
+func tarDescriptor(mt types.MediaType, h v1.Hash, size int64, pl layerPlan, files []LockFile) v1.Descriptor {
+	ann := map[string]string{annotationRole: string(pl.role)}
+	if len(files) <= maxListedFiles {
+		listed := make([]listedFile, len(files))
+		for i, f := range files {
+			listed[i] = listedFile{Path: f.Path, Size: f.Size, SHA256: f.SHA256}
+		}
+		b, _ := json.Marshal(listed)
+		ann[annotationFiles] = string(b)
+	}
+	return v1.Descriptor{MediaType: mt, Digest: h, Size: size, Annotations: ann}
+}
+
+// listedFile is an entry of the dev.slipway.files annotation.
+type listedFile struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// unchangedSince refuses a file that changed while it was read: its digest
+// would describe bytes that are no longer there.
+func unchangedSince(p string, before fileStat) error {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return fault.Usagef("%s: %v", p, err)
+	}
+	if after := statOf(fi); after.Size != before.Size || after.Mtime != before.Mtime {
+		return fault.Usagef("%s changed while it was being packed: wait for the writer to finish and pack again", p)
+	}
+	return nil
+}
+
+type countingReader struct {
+	r  io.Reader
+	fn func(int64)
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	if n > 0 {
+		c.fn(int64(n))
+	}
+	return n, err
+}
