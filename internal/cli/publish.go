@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/slipwayhq/slipway/internal/atomicfile"
 	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/gate"
 	"github.com/slipwayhq/slipway/internal/report"
@@ -56,27 +57,12 @@ func publishVerdict(ctx context.Context, v *gate.Verdict, reports []reportFile, 
 	return pub.Summary(ctx, v.Model.Name, report.Marker(v.Model.Name), buf.String())
 }
 
-// writeFileWith writes a file atomically: to a temporary file beside it, then renamed.
+// writeFileWith writes a report atomically, creating its folder.
 func writeFileWith(path string, write func(io.Writer) error) error {
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil { // CreateTemp made it 0600
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, 0o644, write)
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/slipwayhq/slipway/internal/atomicfile"
 )
 
 // cacheVersion changes whenever the tars this package writes change, so
@@ -65,14 +67,6 @@ func (c *layerCache) put(key string, e cacheEntry) {
 	if err != nil || os.MkdirAll(c.dir, 0o755) != nil {
 		return
 	}
-	tmp, err := os.CreateTemp(c.dir, ".entry-*")
-	if err != nil {
-		return
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err != nil || cerr != nil {
-		return
-	}
-	_ = os.Rename(tmp.Name(), c.path(key))
+	// A cache write that fails costs a re-hash next time, nothing more.
+	_ = atomicfile.WriteBytes(c.path(key), 0o600, b)
 }

@@ -2,7 +2,6 @@ package imagebuild
 
 import (
 	"archive/tar"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/klauspost/compress/zstd"
 
 	"github.com/slipwayhq/slipway/internal/extract"
 	"github.com/slipwayhq/slipway/internal/fault"
@@ -111,7 +109,7 @@ func (s *tarSource) write(ctx context.Context, w io.Writer, p pass) error {
 		return err
 	}
 	defer b.Close()
-	r, closeFn, err := decompress(b, s.layer.Info.Compression)
+	r, closeFn, err := modelpack.Decompress(b, s.layer.Info.Compression)
 	if err != nil {
 		return fmt.Errorf("model layer %s: %w", d.Digest, err)
 	}
@@ -182,21 +180,3 @@ func (b *blobReader) finish() error {
 }
 
 func (b *blobReader) Close() error { return b.rc.Close() }
-
-func decompress(r io.Reader, compression string) (io.Reader, func(), error) {
-	switch compression {
-	case "gzip":
-		zr, err := gzip.NewReader(r)
-		if err != nil {
-			return nil, nil, fmt.Errorf("gzip: %w", err)
-		}
-		return zr, func() { zr.Close() }, nil
-	case "zstd":
-		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			return nil, nil, fmt.Errorf("zstd: %w", err)
-		}
-		return zr, zr.Close, nil
-	}
-	return r, func() {}, nil
-}

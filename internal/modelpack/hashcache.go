@@ -2,12 +2,13 @@ package modelpack
 
 import (
 	"encoding/json"
-	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/slipwayhq/slipway/internal/atomicfile"
 )
 
 // HashCache remembers the digest of files by what stat says of them (path,
@@ -113,19 +114,8 @@ func (c *HashCache) Save() error {
 	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".hashes-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), c.path); err != nil && !errors.Is(err, fs.ErrExist) {
+	// 0600: the cache names files of this user's; nobody else needs it.
+	if err := atomicfile.WriteBytes(c.path, 0o600, b); err != nil {
 		return err
 	}
 	c.dirty = false

@@ -8,8 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 
+	"github.com/slipwayhq/slipway/internal/atomicfile"
 	"github.com/slipwayhq/slipway/internal/extract"
 	"github.com/slipwayhq/slipway/internal/fault"
 )
@@ -101,24 +101,10 @@ func (l *Lock) Write(path string) error {
 	if err != nil {
 		return err
 	}
-	b = append(b, '\n')
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".slipway.lock-*")
-	if err != nil {
+	if err := atomicfile.WriteBytes(path, 0o644, append(b, '\n')); err != nil {
 		return fault.Usagef("writing lock file %s: %v", path, err)
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, bytes.NewReader(b)); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil { // CreateTemp made it 0600
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
 
 func validDigest(d string) bool {

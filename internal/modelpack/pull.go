@@ -165,7 +165,7 @@ func writeLayer(dest *extract.Dest, l Layer, keep func(string) bool, r io.Reader
 		}
 		return []string{l.Path}, nil
 	}
-	tr, closeFn, err := decompress(r, l.Info.Compression)
+	tr, closeFn, err := Decompress(r, l.Info.Compression)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,9 @@ func writeLayer(dest *extract.Dest, l Layer, keep func(string) bool, r io.Reader
 	return dest.ExtractTar(tr, keep)
 }
 
-func decompress(r io.Reader, compression string) (io.Reader, func(), error) {
+// Decompress wraps r, a layer's content, in the decompressor its media type
+// names ("" for none, "gzip", "zstd"); the returned func releases it.
+func Decompress(r io.Reader, compression string) (io.Reader, func(), error) {
 	switch compression {
 	case "gzip":
 		zr, err := gzip.NewReader(r)
@@ -185,7 +187,7 @@ func decompress(r io.Reader, compression string) (io.Reader, func(), error) {
 		}
 		return zr, func() { zr.Close() }, nil
 	case "zstd":
-		zr, err := zstd.NewReader(r)
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
 		if err != nil {
 			return nil, nil, fmt.Errorf("zstd: %w", err)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/slipwayhq/slipway/internal/atomicfile"
 	"github.com/slipwayhq/slipway/internal/fault"
 )
 
@@ -75,7 +76,7 @@ func (s *layoutStore) init() error {
 	if err := os.MkdirAll(filepath.Join(s.dir, "blobs", "sha256"), 0o755); err != nil {
 		return fault.Wrap(fault.Usage, fmt.Errorf("creating OCI layout %s: %w", s.dir, err))
 	}
-	if err := writeFileAtomic(filepath.Join(s.dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`)); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(s.dir, "oci-layout"), 0o644, []byte(`{"imageLayoutVersion":"1.0.0"}`)); err != nil {
 		return err
 	}
 	return s.writeIndex(&v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex})
@@ -102,7 +103,7 @@ func (s *layoutStore) writeIndex(im *v1.IndexManifest) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(s.dir, "index.json"), append(b, '\n'))
+	return atomicfile.WriteBytes(filepath.Join(s.dir, "index.json"), 0o644, append(b, '\n'))
 }
 
 // updateIndex applies fn to index.json under the store's lock.
@@ -447,24 +448,4 @@ func (s *layoutStore) Referrers(_ context.Context, h v1.Hash) ([]v1.Descriptor, 
 		}
 	}
 	return out, nil
-}
-
-// writeFileAtomic writes b to a temporary file beside name and renames it over name.
-func writeFileAtomic(name string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }
