@@ -299,3 +299,19 @@ func requireLinux(t testing.TB) {
 		t.Skipf("the plugin runners are installed for Linux only, not %s", runtime.GOOS)
 	}
 }
+
+// logHas fails the test for each line of wants that the runner's log (from
+// what) lacks, and then shows the log once.
+func logHas(t *testing.T, what, out string, wants ...string) {
+	t.Helper()
+	failed := false
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("%s: the log lacks %q", what, want)
+			failed = true
+		}
+	}
+	if failed {
+		t.Logf("log:\n%s", out)
+	}
+}
