@@ -2,8 +2,6 @@ package ci
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -29,12 +27,12 @@ func (g *gitlabPublisher) Summary(ctx context.Context, modelName, marker, markdo
 		return fault.Usagef("merge-request note for %s: empty marker", modelName)
 	}
 	iid := g.o.getenv("CI_MERGE_REQUEST_IID")
-	token, job := g.token()
+	api := g.api()
 	switch {
 	case iid == "":
 		g.debugf("not a merge-request pipeline (CI_MERGE_REQUEST_IID unset): no note for %s", modelName)
 		return nil
-	case token == "":
+	case api.Token == "":
 		g.debugf("no token (SLIPWAY_GITLAB_TOKEN, GITLAB_TOKEN, CI_JOB_TOKEN): no merge-request note for %s", modelName)
 		return nil
 	}
@@ -46,7 +44,7 @@ func (g *gitlabPublisher) Summary(ctx context.Context, modelName, marker, markdo
 	if project == "" {
 		return fault.Runtimef("merge-request note for %s: CI_PROJECT_ID is not set", modelName)
 	}
-	client, err := g.client(token, job)
+	client, err := api.Client()
 	if err != nil {
 		return err
 	}
@@ -57,14 +55,14 @@ func (g *gitlabPublisher) Summary(ctx context.Context, modelName, marker, markdo
 	}
 	note, err := findNote(ctx, client, project, mr, marker)
 	if err != nil {
-		return g.apiError(ctx, err, token, job, "listing notes of merge request !%d", mr)
+		return api.Error(ctx, err, authHint(api), "listing notes of merge request !%d", mr)
 	}
 	if note == nil {
 		_, _, err = client.Notes.CreateMergeRequestNote(project, mr,
 			&gitlab.CreateMergeRequestNoteOptions{Body: &body},
 			gitlab.WithContext(ctx), gitlab.WithRequestRetry(retryUnprocessed))
 		if err != nil {
-			return g.apiError(ctx, err, token, job, "creating the note for %s on merge request !%d", modelName, mr)
+			return api.Error(ctx, err, authHint(api), "creating the note for %s on merge request !%d", modelName, mr)
 		}
 		return nil
 	}
@@ -74,7 +72,7 @@ func (g *gitlabPublisher) Summary(ctx context.Context, modelName, marker, markdo
 	_, _, err = client.Notes.UpdateMergeRequestNote(project, mr, note.ID,
 		&gitlab.UpdateMergeRequestNoteOptions{Body: &body}, gitlab.WithContext(ctx))
 	if err != nil {
-		return g.apiError(ctx, err, token, job, "updating note %d for %s on merge request !%d", note.ID, modelName, mr)
+		return api.Error(ctx, err, authHint(api), "updating note %d for %s on merge request !%d", note.ID, modelName, mr)
 	}
 	return nil
 }
@@ -109,71 +107,24 @@ func retryUnprocessed(ctx context.Context, resp *http.Response, err error) (bool
 	return err == nil && resp.StatusCode == http.StatusTooManyRequests, nil
 }
 
-// token is the first token set and whether it is a job token (sent as
-// JOB-TOKEN rather than PRIVATE-TOKEN).
-func (g *gitlabPublisher) token() (string, bool) {
+// api is the GitLab API as the job's environment and the options give it.
+func (g *gitlabPublisher) api() GitLabAPI {
+	a := GitLabAPIFromEnv(g.o.getenv)
+	if g.o.gitlabURL != "" {
+		a.BaseURL = g.o.gitlabURL
+	}
 	if g.o.gitlabToken != "" {
-		return g.o.gitlabToken, false
+		a.Token, a.JobToken = g.o.gitlabToken, false
 	}
-	if t := first(g.o.getenv("SLIPWAY_GITLAB_TOKEN"), g.o.getenv("GITLAB_TOKEN")); t != "" {
-		return t, false
-	}
-	return g.o.getenv("CI_JOB_TOKEN"), true
+	a.HTTPClient = g.o.httpClient
+	a.Log = slog.New(slog.NewTextHandler(g.o.w, nil))
+	return a
 }
 
-func (g *gitlabPublisher) client(token string, job bool) (*gitlab.Client, error) {
-	base := g.o.gitlabURL
-	if base == "" {
-		base = g.o.getenv("CI_API_V4_URL")
+// authHint says what a refused token lacks for merge-request notes.
+func authHint(a GitLabAPI) string {
+	if a.JobToken {
+		return "CI_JOB_TOKEN may not write merge-request notes: set SLIPWAY_GITLAB_TOKEN to a project access token with the api scope"
 	}
-	if base == "" && g.o.getenv("CI_SERVER_URL") != "" {
-		base = strings.TrimSuffix(g.o.getenv("CI_SERVER_URL"), "/") + "/api/v4"
-	}
-	if base == "" {
-		return nil, fault.Runtimef("gitlab api: neither CI_API_V4_URL nor CI_SERVER_URL is set")
-	}
-	opts := []gitlab.ClientOptionFunc{
-		gitlab.WithBaseURL(base),
-		gitlab.WithUserAgent("slipway"),
-		gitlab.WithURLWarningLogger(slog.New(slog.NewTextHandler(g.o.w, nil))),
-	}
-	if g.o.httpClient != nil {
-		opts = append(opts, gitlab.WithHTTPClient(g.o.httpClient))
-	}
-	newClient := gitlab.NewClient
-	if job {
-		newClient = gitlab.NewJobClient
-	}
-	c, err := newClient(token, opts...)
-	if err != nil {
-		return nil, fault.Runtimef("gitlab api client for %s: %s", base, redact(err.Error(), token))
-	}
-	return c, nil
-}
-
-// apiError describes a failed API call without the token: the cause is
-// flattened to text with the token cut out, not wrapped, since its chain
-// holds the request. A cancelled context stays wrapped for errors.Is.
-func (g *gitlabPublisher) apiError(ctx context.Context, err error, token string, job bool, format string, args ...any) error {
-	what := fmt.Sprintf(format, args...)
-	if ctx.Err() != nil {
-		return fault.Runtimef("%s: %w", what, ctx.Err())
-	}
-	detail := redact(err.Error(), token)
-	var resp *gitlab.ErrorResponse
-	if errors.As(err, &resp) && (resp.HasStatusCode(http.StatusUnauthorized) || resp.HasStatusCode(http.StatusForbidden)) {
-		if job {
-			detail += " (CI_JOB_TOKEN may not write merge-request notes: set SLIPWAY_GITLAB_TOKEN to a project access token with the api scope)"
-		} else {
-			detail += " (the token needs the api scope and at least the Reporter role)"
-		}
-	}
-	return fault.Runtimef("%s: %s", what, detail)
-}
-
-func redact(s, secret string) string {
-	if secret == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, "[masked]")
+	return "the token needs the api scope and at least the Reporter role"
 }

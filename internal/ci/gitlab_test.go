@@ -241,9 +241,9 @@ func TestGitLabToken(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := New(GitLab, WithGetenv(env(tt.vars)), WithGitLabToken(tt.opt)).(*gitlabPublisher)
-			got, job := g.token()
-			if got != tt.want || job != tt.wantJob {
-				t.Errorf("token() with %v = %q, %v; want %q, %v", tt.vars, got, job, tt.want, tt.wantJob)
+			a := g.api()
+			if a.Token != tt.want || a.JobToken != tt.wantJob {
+				t.Errorf("api() with %v: token %q, job %v; want %q, %v", tt.vars, a.Token, a.JobToken, tt.want, tt.wantJob)
 			}
 		})
 	}

@@ -2,25 +2,21 @@ package promote
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
+	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/fault"
 )
 
 // Release is a GitLab release to create or update for a promoted version.
 type Release struct {
-	// BaseURL is the API root (CI_API_V4_URL).
-	BaseURL string
-	// Token is sent as JOB-TOKEN when JobToken (CI_JOB_TOKEN), else PRIVATE-TOKEN.
-	Token    string
-	JobToken bool
+	// GitLabAPI is how to reach the API: root, token, client.
+	ci.GitLabAPI
 	// Project is CI_PROJECT_ID (or the project's path).
 	Project string
 	// Tag is the release's tag name (the version); Ref is the commit the
@@ -31,23 +27,13 @@ type Release struct {
 	// markdown report, which replaces the one in the notes.
 	Promotion  string
 	GateReport string
-	HTTPClient *http.Client
-	// Log receives the client's warnings (nil: discarded).
-	Log *slog.Logger
 }
 
 // GitLabRelease fills the API URL, token and project of a release from
 // GitLab CI's variables: the token is the first of SLIPWAY_GITLAB_TOKEN,
 // GITLAB_TOKEN (both PRIVATE-TOKEN) and CI_JOB_TOKEN.
 func GitLabRelease(getenv func(string) string) Release {
-	r := Release{BaseURL: getenv("CI_API_V4_URL"), Project: first(getenv("CI_PROJECT_ID"), getenv("CI_PROJECT_PATH"))}
-	if r.BaseURL == "" && getenv("CI_SERVER_URL") != "" {
-		r.BaseURL = strings.TrimSuffix(getenv("CI_SERVER_URL"), "/") + "/api/v4"
-	}
-	if r.Token = first(getenv("SLIPWAY_GITLAB_TOKEN"), getenv("GITLAB_TOKEN")); r.Token == "" {
-		r.Token, r.JobToken = getenv("CI_JOB_TOKEN"), true
-	}
-	return r
+	return Release{GitLabAPI: ci.GitLabAPIFromEnv(getenv), Project: first(getenv("CI_PROJECT_ID"), getenv("CI_PROJECT_PATH"))}
 }
 
 // Markers delimit what Slipway owns in a release's notes; text outside
@@ -69,20 +55,9 @@ func PublishRelease(ctx context.Context, rel Release) (created bool, err error) 
 	if rel.Token == "" {
 		return false, fault.Usagef("--release needs a token: SLIPWAY_GITLAB_TOKEN, GITLAB_TOKEN or CI_JOB_TOKEN")
 	}
-	opts := []gitlab.ClientOptionFunc{gitlab.WithBaseURL(rel.BaseURL), gitlab.WithUserAgent("slipway")}
-	if rel.HTTPClient != nil {
-		opts = append(opts, gitlab.WithHTTPClient(rel.HTTPClient))
-	}
-	if rel.Log != nil {
-		opts = append(opts, gitlab.WithURLWarningLogger(rel.Log))
-	}
-	newClient := gitlab.NewClient
-	if rel.JobToken {
-		newClient = gitlab.NewJobClient
-	}
-	client, err := newClient(rel.Token, opts...)
+	client, err := rel.Client()
 	if err != nil {
-		return false, fault.Runtimef("gitlab api client for %s: %s", rel.BaseURL, redact(err.Error(), rel.Token))
+		return false, err
 	}
 	existing, resp, err := client.Releases.GetRelease(rel.Project, rel.Tag, gitlab.WithContext(ctx))
 	if err != nil && (resp == nil || resp.StatusCode != http.StatusNotFound) {
@@ -180,21 +155,6 @@ func ReleaseLine(r Record) string {
 }
 
 func releaseError(ctx context.Context, err error, rel Release, format string, args ...any) error {
-	what := fmt.Sprintf(format, args...)
-	if ctx.Err() != nil {
-		return fault.Runtimef("%s: %w", what, ctx.Err())
-	}
-	detail := redact(err.Error(), rel.Token)
-	var resp *gitlab.ErrorResponse
-	if errors.As(err, &resp) && (resp.HasStatusCode(http.StatusUnauthorized) || resp.HasStatusCode(http.StatusForbidden)) {
-		detail += " (the token needs the api scope and at least the Developer role to write releases)"
-	}
-	return fault.Runtimef("gitlab release: %s: %s", what, detail)
-}
-
-func redact(s, secret string) string {
-	if secret == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, "[masked]")
+	return rel.Error(ctx, err, "the token needs the api scope and at least the Developer role to write releases",
+		"gitlab release: "+format, args...)
 }

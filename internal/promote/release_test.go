@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/fault"
 )
 
@@ -99,7 +100,7 @@ func (f *fakeReleases) update(w http.ResponseWriter, r *http.Request) {
 func TestPublishRelease(t *testing.T) {
 	ctx := context.Background()
 	f, srv := newFakeReleases(t, "PRIVATE-TOKEN")
-	rel := Release{BaseURL: srv.URL + "/api/v4", Token: "secret", Project: "42", Tag: "1.4.0", Ref: "abc123", Name: "iris 1.4.0",
+	rel := Release{GitLabAPI: ci.GitLabAPI{BaseURL: srv.URL + "/api/v4", Token: "secret"}, Project: "42", Tag: "1.4.0", Ref: "abc123", Name: "iris 1.4.0",
 		Promotion: "- staging", GateReport: "PASS iris 1.4.0"}
 
 	created, err := PublishRelease(ctx, rel)
