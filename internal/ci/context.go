@@ -6,14 +6,26 @@ import (
 	"os"
 	"strconv"
 	"strings"
-
-	"github.com/slipwayhq/slipway/internal/gate"
 )
+
+// Job is where a verb runs: the CI system and its repository, branch,
+// commit, merge request, actor and run (what policies see as input.ci).
+type Job struct {
+	Platform      string `json:"platform"` // github, gitlab, jenkins, local
+	Repository    string `json:"repository,omitempty"`
+	Branch        string `json:"branch,omitempty"`
+	DefaultBranch string `json:"default_branch,omitempty"`
+	Commit        string `json:"commit,omitempty"`
+	MergeRequest  string `json:"merge_request,omitempty"`
+	Actor         string `json:"actor,omitempty"`
+	RunURL        string `json:"run_url,omitempty"`
+	Event         string `json:"event,omitempty"`
+}
 
 // Context describes the job from each system's standard variables: what
 // policies see as input.ci. Locally it holds only the platform; git is not
 // required and not asked.
-func Context(getenv func(string) string) gate.CIContext {
+func Context(getenv func(string) string) Job {
 	switch p := Detect(getenv); p {
 	case GitHub:
 		return githubContext(getenv)
@@ -22,12 +34,12 @@ func Context(getenv func(string) string) gate.CIContext {
 	case Jenkins:
 		return jenkinsContext(getenv)
 	default:
-		return gate.CIContext{Platform: string(p)}
+		return Job{Platform: string(p)}
 	}
 }
 
-func githubContext(getenv func(string) string) gate.CIContext {
-	c := gate.CIContext{
+func githubContext(getenv func(string) string) Job {
+	c := Job{
 		Platform:     string(GitHub),
 		Repository:   getenv("GITHUB_REPOSITORY"),
 		Branch:       getenv("GITHUB_HEAD_REF"), // the source branch of a pull request
@@ -93,8 +105,8 @@ func readEvent(path string) (githubEvent, bool) {
 	return ev, true
 }
 
-func gitlabContext(getenv func(string) string) gate.CIContext {
-	c := gate.CIContext{
+func gitlabContext(getenv func(string) string) Job {
+	c := Job{
 		Platform:      string(GitLab),
 		Repository:    getenv("CI_PROJECT_PATH"),
 		Branch:        getenv("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"),
@@ -116,8 +128,8 @@ func gitlabContext(getenv func(string) string) gate.CIContext {
 
 // jenkinsContext has no event and no default branch: Jenkins has no
 // standard variable for either.
-func jenkinsContext(getenv func(string) string) gate.CIContext {
-	c := gate.CIContext{
+func jenkinsContext(getenv func(string) string) Job {
+	c := Job{
 		Platform:     string(Jenkins),
 		Repository:   withoutUserinfo(getenv("GIT_URL")),
 		Branch:       first(getenv("CHANGE_BRANCH"), getenv("BRANCH_NAME")), // BRANCH_NAME is "PR-12" on a change

@@ -7,8 +7,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/slipwayhq/slipway/internal/gate"
 )
 
 // env is a getenv over a fixed set of variables.
@@ -65,7 +63,7 @@ func TestContext(t *testing.T) {
 		}
 		return m
 	}
-	githubWant := func(c gate.CIContext) gate.CIContext {
+	githubWant := func(c Job) Job {
 		c.Platform, c.Repository, c.Commit, c.Actor = "github", "acme/models", "0123abc", "octocat"
 		c.RunURL = "https://github.com/acme/models/actions/runs/1234"
 		return c
@@ -80,7 +78,7 @@ func TestContext(t *testing.T) {
 		"CI_JOB_URL":         "https://gitlab.example.com/acme/ml/models/-/jobs/77",
 		"CI_PIPELINE_SOURCE": "push",
 	}
-	gitlabWant := gate.CIContext{
+	gitlabWant := Job{
 		Platform: "gitlab", Repository: "acme/ml/models", Branch: "feature/x", DefaultBranch: "main",
 		Commit: "fedcba9", Actor: "alice", RunURL: "https://gitlab.example.com/acme/ml/models/-/jobs/77", Event: "push",
 	}
@@ -90,7 +88,7 @@ func TestContext(t *testing.T) {
 		"GIT_COMMIT":  "abc999",
 		"BUILD_URL":   "https://jenkins.example.com/job/models/12/",
 	}
-	jenkinsWant := gate.CIContext{
+	jenkinsWant := Job{
 		Platform: "jenkins", Repository: "https://git.example.com/acme/models.git",
 		Commit: "abc999", RunURL: "https://jenkins.example.com/job/models/12/",
 	}
@@ -98,48 +96,48 @@ func TestContext(t *testing.T) {
 	tests := []struct {
 		name string
 		vars map[string]string
-		want gate.CIContext
+		want Job
 	}{
-		{"local", map[string]string{"GIT_COMMIT": "ignored"}, gate.CIContext{Platform: "local"}},
+		{"local", map[string]string{"GIT_COMMIT": "ignored"}, Job{Platform: "local"}},
 		{
 			"github push with event payload",
 			with(github, "GITHUB_REF", "refs/heads/main", "GITHUB_REF_NAME", "main", "GITHUB_REF_TYPE", "branch",
 				"GITHUB_EVENT_NAME", "push", "GITHUB_EVENT_PATH", pushEvent),
-			githubWant(gate.CIContext{Branch: "main", DefaultBranch: "trunk", Event: "push"}),
+			githubWant(Job{Branch: "main", DefaultBranch: "trunk", Event: "push"}),
 		},
 		{
 			"github pull request",
 			with(github, "GITHUB_REF", "refs/pull/17/merge", "GITHUB_REF_NAME", "17/merge",
 				"GITHUB_HEAD_REF", "feature/x", "GITHUB_EVENT_NAME", "pull_request"),
-			githubWant(gate.CIContext{Branch: "feature/x", MergeRequest: "17", Event: "pull_request"}),
+			githubWant(Job{Branch: "feature/x", MergeRequest: "17", Event: "pull_request"}),
 		},
 		{
 			"github pull_request_target takes the number from the payload",
 			with(github, "GITHUB_REF", "refs/heads/main", "GITHUB_REF_NAME", "main", "GITHUB_HEAD_REF", "feature/y",
 				"GITHUB_EVENT_NAME", "pull_request_target", "GITHUB_EVENT_PATH", targetEvent),
-			githubWant(gate.CIContext{Branch: "feature/y", DefaultBranch: "main", MergeRequest: "9", Event: "pull_request_target"}),
+			githubWant(Job{Branch: "feature/y", DefaultBranch: "main", MergeRequest: "9", Event: "pull_request_target"}),
 		},
 		{
 			"github tag has no branch",
 			with(github, "GITHUB_REF", "refs/tags/v1", "GITHUB_REF_NAME", "v1", "GITHUB_REF_TYPE", "tag", "GITHUB_EVENT_NAME", "push"),
-			githubWant(gate.CIContext{Event: "push"}),
+			githubWant(Job{Event: "push"}),
 		},
 		{
 			"github torn payload leaves the default branch empty",
 			with(github, "GITHUB_REF_NAME", "main", "GITHUB_EVENT_PATH", tornEvent),
-			githubWant(gate.CIContext{Branch: "main"}),
+			githubWant(Job{Branch: "main"}),
 		},
 		{
 			"github missing payload file",
 			with(github, "GITHUB_REF_NAME", "main", "GITHUB_EVENT_PATH", filepath.Join(dir, "absent.json")),
-			githubWant(gate.CIContext{Branch: "main"}),
+			githubWant(Job{Branch: "main"}),
 		},
 		{"gitlab branch pipeline", gitlab, gitlabWant},
 		{
 			"gitlab merge-request pipeline",
 			with(gitlab, "CI_MERGE_REQUEST_IID", "5", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "feature/mr",
 				"CI_PIPELINE_SOURCE", "merge_request_event"),
-			func() gate.CIContext {
+			func() Job {
 				c := gitlabWant
 				c.Branch, c.MergeRequest, c.Event = "feature/mr", "5", "merge_request_event"
 				return c
@@ -148,17 +146,17 @@ func TestContext(t *testing.T) {
 		{
 			"gitlab tag pipeline has no branch",
 			with(gitlab, "CI_COMMIT_TAG", "v1", "CI_COMMIT_REF_NAME", "v1"),
-			func() gate.CIContext { c := gitlabWant; c.Branch = ""; return c }(),
+			func() Job { c := gitlabWant; c.Branch = ""; return c }(),
 		},
 		{
 			"jenkins multibranch, credentials dropped from GIT_URL",
 			with(jenkins, "BRANCH_NAME", "main", "GIT_BRANCH", "origin/main", "BUILD_USER_ID", "bob"),
-			func() gate.CIContext { c := jenkinsWant; c.Branch, c.Actor = "main", "bob"; return c }(),
+			func() Job { c := jenkinsWant; c.Branch, c.Actor = "main", "bob"; return c }(),
 		},
 		{
 			"jenkins change request",
 			with(jenkins, "BRANCH_NAME", "PR-12", "CHANGE_BRANCH", "feature/z", "CHANGE_ID", "12", "CHANGE_AUTHOR", "carol"),
-			func() gate.CIContext {
+			func() Job {
 				c := jenkinsWant
 				c.Branch, c.MergeRequest, c.Actor = "feature/z", "12", "carol"
 				return c
@@ -167,7 +165,7 @@ func TestContext(t *testing.T) {
 		{
 			"jenkins freestyle with the git plugin's GIT_BRANCH",
 			with(jenkins, "GIT_BRANCH", "origin/release", "GIT_URL", "git@git.example.com:acme/models.git"),
-			func() gate.CIContext {
+			func() Job {
 				c := jenkinsWant
 				c.Branch, c.Repository = "release", "git@git.example.com:acme/models.git"
 				return c

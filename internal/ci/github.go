@@ -12,7 +12,6 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/slipwayhq/slipway/internal/fault"
-	"github.com/slipwayhq/slipway/internal/policy"
 )
 
 // githubDelimiter is the heredoc delimiter go-githubactions writes around
@@ -58,40 +57,35 @@ func (g *githubPublisher) SetOutputs(outputs map[string]string) error {
 	return nil
 }
 
-// Annotate prints ::error/::warning commands on the policy's file and line;
-// waived findings become notices so the waiver stays visible.
-func (g *githubPublisher) Annotate(findings []policy.Finding) error {
-	for _, f := range findings {
-		a := g.a.WithFieldsMap(annotationFields(f))
+// Annotate prints ::error/::warning/::notice commands on the file and line.
+func (g *githubPublisher) Annotate(annotations []Annotation) error {
+	for _, an := range annotations {
+		a := g.a.WithFieldsMap(annotationFields(an))
 		var issue func()
-		switch {
-		case f.Waived != nil:
-			issue = func() { a.Noticef("waived: %s", f.Message) }
-		case f.Kind == policy.Failure:
-			issue = func() { a.Errorf("%s", f.Message) }
+		switch an.Level {
+		case LevelNotice:
+			issue = func() { a.Noticef("%s", an.Message) }
+		case LevelError:
+			issue = func() { a.Errorf("%s", an.Message) }
 		default:
-			issue = func() { a.Warningf("%s", f.Message) }
+			issue = func() { a.Warningf("%s", an.Message) }
 		}
 		if err := recovered(issue); err != nil {
-			return fault.Runtimef("annotating %s: %w", f.Rule, err)
+			return fault.Runtimef("annotating %s: %w", an.Title, err)
 		}
 	}
 	return nil
 }
 
-func annotationFields(f policy.Finding) map[string]string {
-	title := f.Rule
-	if f.Package != "" {
-		title = f.Package + "." + f.Rule
-	}
-	fields := map[string]string{"title": title}
-	if l := f.Location; l != nil && l.File != "" {
-		fields["file"] = l.File
-		if l.Row > 0 {
-			fields["line"] = strconv.Itoa(l.Row)
+func annotationFields(a Annotation) map[string]string {
+	fields := map[string]string{"title": a.Title}
+	if a.File != "" {
+		fields["file"] = a.File
+		if a.Line > 0 {
+			fields["line"] = strconv.Itoa(a.Line)
 		}
-		if l.Col > 0 {
-			fields["col"] = strconv.Itoa(l.Col)
+		if a.Col > 0 {
+			fields["col"] = strconv.Itoa(a.Col)
 		}
 	}
 	return fields

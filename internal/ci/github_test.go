@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/slipwayhq/slipway/internal/fault"
-	"github.com/slipwayhq/slipway/internal/policy"
 )
 
 // githubEnv is a runner's environment with its files in a temporary folder.
@@ -130,18 +129,10 @@ func TestGitHubAnnotate(t *testing.T) {
 	var log bytes.Buffer
 	p := New(GitHub, WithGetenv(env(vars)), WithWriter(&log))
 
-	findings := []policy.Finding{
-		{
-			Kind: policy.Failure, Package: "slipway.metrics", Rule: "deny",
-			Message:  "accuracy 0.81 is below 0.9 (100% wanted)",
-			Location: &policy.Location{File: "policies/metrics.rego", Row: 12, Col: 3},
-		},
-		{Kind: policy.Warning, Package: "slipway.card", Rule: "warn_card", Message: "model card has no licence\nsee docs"},
-		{
-			Kind: policy.Failure, Package: "slipway.formats", Rule: "deny_pickle", Message: "weights.pkl is pickle",
-			Location: &policy.Location{File: "policies/formats.rego", Row: 4},
-			Waived:   &policy.Waiver{Package: "exceptions", Rules: []string{"deny_pickle"}},
-		},
+	findings := []Annotation{
+		{Level: LevelError, Title: "slipway.metrics.deny", Message: "accuracy 0.81 is below 0.9 (100% wanted)", File: "policies/metrics.rego", Line: 12, Col: 3},
+		{Level: LevelWarning, Title: "slipway.card.warn_card", Message: "model card has no licence\nsee docs"},
+		{Level: LevelNotice, Title: "slipway.formats.deny_pickle", Message: "waived: weights.pkl is pickle", File: "policies/formats.rego", Line: 4},
 	}
 	require.NoError(t, p.Annotate(findings))
 
@@ -171,7 +162,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("stream c
 func TestGitHubWriteFailureIsAnError(t *testing.T) {
 	vars, _, _ := githubEnv(t)
 	p := New(GitHub, WithGetenv(env(vars)), WithWriter(failingWriter{}))
-	err := p.Annotate([]policy.Finding{{Kind: policy.Failure, Rule: "deny", Message: "no"}})
+	err := p.Annotate([]Annotation{{Level: LevelError, Title: "deny", Message: "no"}})
 	require.Error(t, err, "Annotate on a failing writer")
 	assert.Contains(t, err.Error(), "stream closed")
 	p.Mask("secret") // must not panic

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/slipwayhq/slipway/internal/fault"
-	"github.com/slipwayhq/slipway/internal/policy"
 )
 
 // dotenvMaxBytes is GitLab's limit on a dotenv report; a larger one is
@@ -70,7 +69,7 @@ func (g *gitlabPublisher) SetOutputs(outputs map[string]string) error {
 
 // Annotate does nothing: GitLab shows findings from the code-quality
 // report, which the report package writes.
-func (g *gitlabPublisher) Annotate([]policy.Finding) error { return nil }
+func (g *gitlabPublisher) Annotate([]Annotation) error { return nil }
 
 // Mask does nothing: GitLab masks only variables defined as masked in the
 // project settings and offers no way to add one at run time.

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/slipwayhq/slipway/internal/fault"
-	"github.com/slipwayhq/slipway/internal/policy"
 )
 
 // jenkinsPublisher writes files a pipeline reads or archives:
@@ -54,7 +53,7 @@ func (j *jenkinsPublisher) SetOutputs(outputs map[string]string) error {
 }
 
 // Annotate does nothing: Jenkins shows findings from the JUnit report.
-func (j *jenkinsPublisher) Annotate([]policy.Finding) error { return nil }
+func (j *jenkinsPublisher) Annotate([]Annotation) error { return nil }
 
 // Summary rewrites the report file with every model's report published so
 // far; publishing a model again replaces its section.

@@ -2,8 +2,6 @@ package ci
 
 import (
 	"context"
-
-	"github.com/slipwayhq/slipway/internal/policy"
 )
 
 // localPublisher does nothing: in a terminal the CLI prints the table and
@@ -11,6 +9,6 @@ import (
 type localPublisher struct{}
 
 func (localPublisher) SetOutputs(map[string]string) error                    { return nil }
-func (localPublisher) Annotate([]policy.Finding) error                       { return nil }
+func (localPublisher) Annotate([]Annotation) error                           { return nil }
 func (localPublisher) Summary(context.Context, string, string, string) error { return nil }
 func (localPublisher) Mask(string)                                           {}

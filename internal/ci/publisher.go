@@ -5,8 +5,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-
-	"github.com/slipwayhq/slipway/internal/policy"
 )
 
 // Publisher reports a gate's result in a CI system's own places. Each
@@ -18,8 +16,8 @@ type Publisher interface {
 	// accumulate: a second call adds to and overrides the first.
 	SetOutputs(outputs map[string]string) error
 	// Annotate reports findings where the system shows them (GitHub
-	// error/warning annotations on the policy's file and line).
-	Annotate(findings []policy.Finding) error
+	// error, warning and notice annotations on a file and line).
+	Annotate(findings []Annotation) error
 	// Summary publishes the markdown report for one model: the GitHub step
 	// summary, one GitLab merge-request note per model updated in place, a
 	// file on Jenkins. marker is a hidden string unique to the model (an

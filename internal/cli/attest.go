@@ -24,9 +24,6 @@ signed by --key. Exit 0 when it verifies (and prints its verdict), 1 when
 none does: missing, unsigned, tampered or signed by another key.`,
 		Args: exactArgs(1, "REF"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.prepare(streams.Stdin); err != nil {
-				return err
-			}
 			if key == "" {
 				return fault.Usagef("--key is required: the public key (PEM) the attestation must be signed with")
 			}

@@ -84,9 +84,6 @@ empty model folder, a missing --add source), 3 a registry unreachable or failing
 
 func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, streams IO, modelArg string) error {
 	ctx := cmd.Context()
-	if err := g.prepare(streams.Stdin); err != nil {
-		return err
-	}
 	bo, err := o.imageOptions(cmd)
 	if err != nil {
 		return err
@@ -245,7 +242,7 @@ func openModel(ctx context.Context, g *globalOptions, streams IO, arg string, bo
 			return oci.Ref{}, fault.Usagef("MODEL_REF %s is no folder or file here, and as a reference it needs a tag or digest (%s:1.0.0 or %s@sha256:…)", arg, ref, ref)
 		}
 	}
-	if g.credentialHost == "" { // the destination is local: credentials go to the model's registry
+	if g.client.Host == "" { // the destination is local: credentials go to the model's registry
 		g.credentialsFor(ref)
 	}
 	bo.ModelStore = g.store(ref.WithTag(""), nil)

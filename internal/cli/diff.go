@@ -21,9 +21,6 @@ are references packed by Slipway.`,
   slipway diff registry.example.com/ml/iris:1.0.0 ./model`,
 		Args: exactArgs(2, "A and B"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.prepare(streams.Stdin); err != nil {
-				return err
-			}
 			a, err := g.filesOf(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -58,7 +55,7 @@ func (g *globalOptions) filesOf(ctx context.Context, arg string) ([]modelpack.Lo
 	if ref.Identifier() == "" {
 		return nil, usageError(fmt.Errorf("%s is neither a folder nor a reference with a tag or digest", arg))
 	}
-	if g.credentialHost == "" {
+	if g.client.Host == "" {
 		g.credentialsFor(ref) // the first registry named gets the credentials
 	}
 	store := g.store(ref.WithTag(""), nil)

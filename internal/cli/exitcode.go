@@ -14,6 +14,9 @@ const (
 	exitUsage    = 2
 	exitRuntime  = 3
 	exitWarnings = 4
+	// exitInterrupted is what shells report for a process ended by SIGINT
+	// (128+2); SIGTERM ends Slipway the same way, through its context.
+	exitInterrupted = 130
 )
 
 // ExitCode maps an error returned by a command to the process exit code.
@@ -22,7 +25,7 @@ func ExitCode(err error) int {
 		return exitOK
 	}
 	if errors.Is(err, context.Canceled) {
-		return exitRuntime
+		return exitInterrupted
 	}
 	switch fault.KindOf(err) {
 	case fault.Denied:

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/slipwayhq/slipway/internal/announce"
 	"github.com/slipwayhq/slipway/internal/attest"
 	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/fault"
@@ -52,7 +53,8 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 		Example: `  slipway gate oci:.slipway/iris-classifier:1.0.0 --metrics eval.json --data thresholds.yaml
   slipway gate registry.example.com/ml/iris@sha256:… --metrics eval.json --baseline baseline.json \
       --key gate.key --report markdown=gate.md --report junit=gate.xml`,
-		Args: exactArgs(1, "REF"),
+		Annotations: map[string]string{annotationFormats: strings.Join(report.Formats(), ",")},
+		Args:        exactArgs(1, "REF"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runGate(cmd.Context(), g, o, streams, args[0])
 		},
@@ -71,9 +73,6 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 }
 
 func runGate(ctx context.Context, g *globalOptions, o *gateOptions, streams IO, refArg string) error {
-	if err := g.prepareFormats(streams.Stdin, report.Formats()...); err != nil {
-		return err
-	}
 	if o.metrics == "" {
 		return fault.Usagef("--metrics is required: the evaluation metrics of the model (JSON, YAML or name,value CSV)")
 	}
@@ -134,7 +133,15 @@ func runGate(ctx context.Context, g *globalOptions, o *gateOptions, streams IO, 
 	if err := writeReports(reports, verdict); err != nil {
 		return err
 	}
-	if err := publishVerdict(ctx, verdict, reports, attestation, g.output, streams); err != nil {
+	mdReport := ""
+	for _, r := range reports {
+		if r.format == report.Markdown {
+			mdReport = r.path
+		}
+	}
+	if err := announce.Verdict(ctx, verdict, announce.VerdictOptions{
+		Getenv: os.Getenv, Stderr: streams.Stderr, MarkdownReport: mdReport, Attestation: attestation, Annotate: g.output != report.GitHub,
+	}); err != nil {
 		return err
 	}
 	r, err := report.New(g.output, report.WithColor(colorOn(streams.Stdout)))
@@ -198,7 +205,7 @@ func writeReports(reports []reportFile, v *gate.Verdict) error {
 		if err != nil {
 			return err
 		}
-		if err := writeFileWith(rf.path, func(w io.Writer) error { return r.Report(w, v) }); err != nil {
+		if err := announce.WriteFile(rf.path, func(w io.Writer) error { return r.Report(w, v) }); err != nil {
 			return fault.Usagef("writing --report %s=%s: %v", rf.format, rf.path, err)
 		}
 	}

@@ -21,9 +21,6 @@ its older vnd.cnai form, or a KitOps ModelKit), layers and config.`,
   slipway inspect registry.example.com/ml/iris@sha256:… -o json`,
 		Args: exactArgs(1, "REF"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.prepare(streams.Stdin); err != nil {
-				return err
-			}
 			ref, store, err := g.openTagged(args[0])
 			if err != nil {
 				return err

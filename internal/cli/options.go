@@ -4,34 +4,47 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/slipwayhq/slipway/internal/config"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/oci"
 	"github.com/slipwayhq/slipway/internal/progress"
 )
 
-// globalOptions are the flags every verb has.
+// globalOptions are the flags every verb has and what prepare makes of
+// them, once, before any verb runs: the output format checked, the
+// password read, the settings merged. Verbs only read it.
 type globalOptions struct {
 	output        string
 	insecure      bool
 	username      string
 	passwordStdin bool
 	quiet         bool
-	password      string // read from stdin once
-	// credentialHost is the one registry --username and SLIPWAY_REGISTRY_*
-	// credentials are given to: the one the verb writes to, else reads from.
-	credentialHost string
+	debug         bool
+	configPath    string
+
+	// Set by prepare.
+	client  oci.Client
+	cfg     *config.Config
+	log     *slog.Logger
+	started bool // prepare ran: errors from here on are the verb's own
 }
 
-// credentialsFor gives the command-line and environment credentials to ref's registry only.
-func (g *globalOptions) credentialsFor(ref oci.Ref) { g.credentialHost = ref.Registry() }
+// Annotations on commands and flags that prepare reads.
+const (
+	// annotationFormats lists a verb's --output formats, comma-separated
+	// (default text,json).
+	annotationFormats = "slipway/formats"
+	// annotationSetting names the setting of slipway.yaml a flag sets.
+	annotationSetting = "slipway/setting"
+)
 
 func (g *globalOptions) register(cmd *cobra.Command) {
 	f := cmd.PersistentFlags()
@@ -40,65 +53,113 @@ func (g *globalOptions) register(cmd *cobra.Command) {
 	f.StringVarP(&g.username, "username", "u", "", "registry username (with --password-stdin); else "+oci.EnvUsername+"/"+oci.EnvPassword+" or the docker config")
 	f.BoolVar(&g.passwordStdin, "password-stdin", false, "read the registry password from stdin")
 	f.BoolVarP(&g.quiet, "quiet", "q", false, "no progress output")
+	f.BoolVar(&g.debug, "debug", false, "log debug details on stderr (where each setting came from, what overrode it)")
+	f.StringVar(&g.configPath, "config", "", "settings file (default: slipway.yaml here or in a folder above; env "+config.EnvConfig+")")
 }
 
-// prepare validates the global flags and reads the password once.
-func (g *globalOptions) prepare(stdin io.Reader) error {
-	return g.prepareFormats(stdin, "text", "json")
-}
-
-// prepareFormats is prepare for a verb whose --output takes formats.
-func (g *globalOptions) prepareFormats(stdin io.Reader, formats ...string) error {
-	if !slices.Contains(formats, g.output) {
-		return fault.Usagef("--output %q: want one of %s", g.output, strings.Join(formats, ", "))
+// formats declares the --output formats a verb takes.
+func formats(cmd *cobra.Command, fs ...string) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
 	}
+	cmd.Annotations[annotationFormats] = strings.Join(fs, ",")
+	return cmd
+}
+
+// bindSetting marks flag as the command-line value of a slipway.yaml setting.
+func bindSetting(f *pflag.FlagSet, flag, setting string) {
+	if err := f.SetAnnotation(flag, annotationSetting, []string{setting}); err != nil {
+		panic(err) // a programming error: the flag is not defined
+	}
+}
+
+// prepare runs once before any verb (the root's PersistentPreRunE).
+func (g *globalOptions) prepare(cmd *cobra.Command, streams IO) error {
+	g.started = true
+	level := slog.LevelWarn
+	if g.debug {
+		level = slog.LevelDebug
+	}
+	g.log = slog.New(slog.NewTextHandler(streams.Stderr, &slog.HandlerOptions{Level: level}))
+	want := []string{"text", "json"}
+	if fs := cmd.Annotations[annotationFormats]; fs != "" {
+		want = strings.Split(fs, ",")
+	}
+	if !slices.Contains(want, g.output) {
+		return fault.Usagef("--output %q: want one of %s", g.output, strings.Join(want, ", "))
+	}
+	g.client = oci.Client{Insecure: g.insecure, Username: g.username}
 	if g.passwordStdin {
 		if g.username == "" {
 			return fault.Usagef("--password-stdin needs --username")
 		}
-		b, err := io.ReadAll(io.LimitReader(stdin, 1<<16))
+		b, err := io.ReadAll(io.LimitReader(streams.Stdin, 1<<16))
 		if err != nil {
-			return fault.Usagef("reading the password from stdin: %v", err)
+			return fault.Usagef("reading the password from stdin: %w", err)
 		}
-		g.password = strings.TrimRight(string(b), "\r\n")
-		if g.password == "" {
+		g.client.Password = strings.TrimRight(string(b), "\r\n")
+		if g.client.Password == "" {
 			return fault.Usagef("--password-stdin: stdin was empty")
 		}
 	}
+	flags, names := settingFlags(cmd)
+	cfg, err := config.Resolve(config.ResolveOptions{ConfigFlag: g.configPath, Flags: flags, FlagNames: names, Getenv: os.Getenv})
+	if err != nil {
+		return err
+	}
+	for _, o := range cfg.Overrides {
+		g.log.Debug("setting overridden", "setting", o.Setting, "from", string(o.Winner), "over", string(o.Loser))
+	}
+	g.cfg = cfg
 	return nil
 }
 
-func (g *globalOptions) parseRef(s string) (oci.Ref, error) {
-	return oci.ParseRef(s, g.insecure)
+// settingFlags collects the flags of cmd that set settings and were given.
+func settingFlags(cmd *cobra.Command) (config.Flags, map[string]string) {
+	var f config.Flags
+	names := map[string]string{}
+	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
+		s := fl.Annotations[annotationSetting]
+		if len(s) != 1 {
+			return
+		}
+		names[s[0]] = "--" + fl.Name
+		if !fl.Changed {
+			return
+		}
+		switch s[0] {
+		case config.SettingRegistry:
+			f.Registry = fl.Value.String()
+		case config.SettingModel:
+			f.Model = fl.Value.String()
+		case config.SettingKey:
+			f.Key = fl.Value.String()
+		case config.SettingPolicies:
+			if sv, ok := fl.Value.(pflag.SliceValue); ok {
+				f.Policies = sv.GetSlice()
+			}
+		}
+	})
+	return f, names
 }
 
-// store opens the store ref names, with credentials and progress wired in.
-func (g *globalOptions) store(ref oci.Ref, bar *progress.Bar, extra ...oci.Option) oci.Store {
-	return oci.Open(ref, append([]oci.Option{
-		oci.WithKeychain(oci.Keychain(g.username, g.password, g.credentialHost)),
-		oci.WithTransport(bar.Transport(http.DefaultTransport)),
-	}, extra...)...)
-}
-
-// mountFrom parses --mount-from repositories.
-func (g *globalOptions) mountFrom(repos []string) (oci.Option, error) {
-	var out []name.Repository
-	for _, r := range repos {
-		ref, err := g.parseRef(r)
-		if err != nil {
-			return nil, err
-		}
-		if ref.IsLayout() {
-			return nil, fault.Usagef("--mount-from %s: want a registry repository", r)
-		}
-		out = append(out, ref.Repo)
+// progress starts bars on stderr, none with --quiet.
+func (g *globalOptions) progress(streams IO) progress.Factory {
+	if g.quiet {
+		return nil
 	}
-	return oci.WithMountFrom(out...), nil
+	return func(label string, total int64) *progress.Bar {
+		return progress.New(streams.Stderr, label, total, false)
+	}
 }
 
-// bar starts a progress report on stderr (none with --quiet or --output json).
-func (g *globalOptions) bar(streams IO, label string, total int64) *progress.Bar {
-	return progress.New(streams.Stderr, label, total, g.quiet)
+// render prints a verb's typed result: as one JSON document with
+// --output json, else as text.
+func (g *globalOptions) render(w io.Writer, result any, text func(io.Writer) error) error {
+	if g.output == "json" {
+		return printJSON(w, result)
+	}
+	return text(w)
 }
 
 // printJSON writes v as one indented JSON document.
@@ -108,11 +169,7 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// defaultStore is the local store a verb writes to when given no destination.
-func defaultStore(name string) string {
-	return oci.LayoutPrefix + ".slipway/" + name
-}
-
+// sourceDateEpoch reads SOURCE_DATE_EPOCH, the time reproducible builds record.
 func sourceDateEpoch() (int64, error) {
 	s := os.Getenv("SOURCE_DATE_EPOCH")
 	if s == "" {
@@ -123,18 +180,4 @@ func sourceDateEpoch() (int64, error) {
 		return 0, fault.Usagef("SOURCE_DATE_EPOCH=%q: want a non-negative number of seconds since 1970", s)
 	}
 	return n, nil
-}
-
-// openTagged parses a reference that must name a tag or digest, gives the
-// command-line credentials to its registry, and opens its store.
-func (g *globalOptions) openTagged(arg string) (oci.Ref, oci.Store, error) {
-	ref, err := g.parseRef(arg)
-	if err != nil {
-		return oci.Ref{}, nil, err
-	}
-	if ref.Identifier() == "" {
-		return oci.Ref{}, nil, fault.Usagef("%s: give a tag or digest (%s:1.0.0 or %s@sha256:…)", ref, ref, ref)
-	}
-	g.credentialsFor(ref)
-	return ref, g.store(ref.WithTag(""), nil), nil
 }

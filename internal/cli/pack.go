@@ -56,9 +56,6 @@ stdout.`,
 
 func runPack(cmd *cobra.Command, g *globalOptions, o *packOptions, streams IO, dir string) error {
 	ctx := cmd.Context()
-	if err := g.prepare(streams.Stdin); err != nil {
-		return err
-	}
 	epoch, err := sourceDateEpoch()
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -31,9 +32,6 @@ Exit 1 when a test fails, 2 when a policy does not compile.`,
 		Example: `  slipway policy test
   slipway policy test ./policies --run metrics`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.prepare(streams.Stdin); err != nil {
-				return err
-			}
 			src := policy.Sources{Paths: args}
 			if len(args) == 0 {
 				src.FS = []policy.FSSource{policy.FromFS(policies.FS, ".")}
@@ -77,11 +75,9 @@ searched for such files. Policies are compiled once and files evaluated in
 parallel. Exit 1 on a failure, 4 on warnings with --fail-on-warn.`,
 		Example: `  slipway policy eval metrics/*.json --policy ./policy
   slipway policy eval deploy.yaml --policy ./policy --namespace k8s -o tap`,
-		Args: cobra.MinimumNArgs(1),
+		Annotations: map[string]string{annotationFormats: strings.Join(report.EvalFormats(), ",")},
+		Args:        cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.prepareFormats(streams.Stdin, report.EvalFormats()...); err != nil {
-				return err
-			}
 			if len(p.paths) == 0 {
 				p.paths = []string{"policy"} // conftest's default folder
 			}
@@ -131,9 +127,6 @@ func newPolicyPushCmd(g *globalOptions, streams IO) *cobra.Command {
 		Short: "Store policies in a registry or layout as a conftest-compatible bundle",
 		Args:  cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.prepare(streams.Stdin); err != nil {
-				return err
-			}
 			ref, err := g.parseRef(args[len(args)-1])
 			if err != nil {
 				return err
@@ -164,9 +157,6 @@ func newPolicyPullCmd(g *globalOptions, streams IO) *cobra.Command {
 		Short: "Fetch a policy bundle (Slipway's or conftest's) into a folder",
 		Args:  exactArgs(2, "REF and DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.prepare(streams.Stdin); err != nil {
-				return err
-			}
 			ref, store, err := g.openTagged(args[0])
 			if err != nil {
 				return err

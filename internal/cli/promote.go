@@ -9,6 +9,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
+	"github.com/slipwayhq/slipway/internal/announce"
 	"github.com/slipwayhq/slipway/internal/attest"
 	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/config"
@@ -26,7 +27,6 @@ type promoteOptions struct {
 
 func (o *promoteOptions) common(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.env, "env", "", "environment (its tag is REPO:ENV)")
-	cmd.Flags().StringVar(&o.config, "config", "", "slipway.yaml with the environment chain (default ./slipway.yaml; env "+config.EnvConfig+")")
 }
 
 func (o *promoteOptions) writes(cmd *cobra.Command) {
@@ -59,6 +59,7 @@ another repository first. See docs/promote.md.`,
 	o.writes(cmd)
 	cmd.Flags().StringVar(&o.to, "to", "", "repository to promote into (copied there with its referrers)")
 	cmd.Flags().StringVar(&o.key, "key", "", "public key the gate attestation must verify with (env "+config.EnvKey+")")
+	bindSetting(cmd.Flags(), "key", config.SettingKey)
 	cmd.Flags().StringVar(&o.modelRepo, "model-repo", "", "for an image: the repository of the model it was built from, whose gate attestation counts (default REGISTRY/MODEL of slipway.yaml)")
 	return cmd
 }
@@ -91,9 +92,6 @@ func newHistoryCmd(g *globalOptions, streams IO) *cobra.Command {
 		Short: "List the promotions and rollbacks of a repository's environments",
 		Args:  exactArgs(1, "REPO"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.prepare(streams.Stdin); err != nil {
-				return err
-			}
 			ref, err := g.promoteRepo(args[0], "REPO")
 			if err != nil {
 				return err
@@ -135,30 +133,16 @@ func (g *globalOptions) promoteRepo(arg, what string) (oci.Ref, error) {
 	return ref, nil
 }
 
-// loadConfig reads slipway.yaml with flags and SLIPWAY_* variables laid over it.
-func (o *promoteOptions) loadConfig(streams IO) (*config.Config, error) {
-	path, err := config.Locate(o.config, os.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		return nil, err
-	}
-	for _, over := range cfg.Apply(config.Flags{Key: o.key}, os.Getenv) {
-		fmt.Fprintf(streams.Stderr, "slipway: %s\n", over)
-	}
+// loadConfig checks --env; the settings were merged before the verb ran.
+func (o *promoteOptions) loadConfig(g *globalOptions) (*config.Config, error) {
 	if o.env == "" {
 		return nil, fault.Usagef("--env is required: the environment to move")
 	}
-	return cfg, nil
+	return g.cfg, nil
 }
 
 func runPromote(ctx context.Context, g *globalOptions, o *promoteOptions, streams IO, arg string) error {
-	if err := g.prepare(streams.Stdin); err != nil {
-		return err
-	}
-	cfg, err := o.loadConfig(streams)
+	cfg, err := o.loadConfig(g)
 	if err != nil {
 		return err
 	}
@@ -226,10 +210,7 @@ func byDigestOnly(ctx context.Context, store oci.Store, ref oci.Ref) error {
 }
 
 func runRollback(ctx context.Context, g *globalOptions, o *promoteOptions, streams IO, arg string) error {
-	if err := g.prepare(streams.Stdin); err != nil {
-		return err
-	}
-	cfg, err := o.loadConfig(streams)
+	cfg, err := o.loadConfig(g)
 	if err != nil {
 		return err
 	}
@@ -274,7 +255,7 @@ func finishPromotion(ctx context.Context, g *globalOptions, o *promoteOptions, s
 		promote.WriteResult(streams.Stdout, res)
 		fmt.Fprintln(streams.Stdout, res.Reference)
 	}
-	return promote.Publish(ctx, res, promote.PublishOptions{
+	return announce.Promotion(ctx, res, announce.PromotionOptions{
 		Getenv: os.Getenv, Stderr: streams.Stderr, Release: o.release, ReleaseTag: o.releaseTag,
 	})
 }

@@ -35,9 +35,6 @@ aside, then renamed), so an interrupted pull leaves no half file.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.prepare(streams.Stdin); err != nil {
-				return err
-			}
 			sel, err := modelpack.ParseSelection(o.only)
 			if err != nil {
 				return err

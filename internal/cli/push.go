@@ -24,9 +24,6 @@ tag (semver) that already names other bytes in DST is not moved unless
   slipway push registry.example.com/ml/iris:1.0.0 oci:/mnt/airgap/iris`,
 		Args: exactArgs(2, "SRC and DST"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.prepare(streams.Stdin); err != nil {
-				return err
-			}
 			src, err := g.parseRef(args[0])
 			if err != nil {
 				return err

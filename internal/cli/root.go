@@ -26,9 +26,15 @@ type IO struct {
 
 // Main runs the CLI with args and returns the process exit code.
 func Main(ctx context.Context, args []string, streams IO) int {
-	root := NewRootCmd(streams)
+	g := &globalOptions{}
+	root := newRootCmd(g, streams)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if err != nil && !g.started {
+		// Raised by cobra before any verb ran: an unknown command or flag,
+		// a wrong number of arguments. All usage.
+		err = usageError(err)
+	}
 	if err != nil {
 		fmt.Fprintf(streams.Stderr, "slipway: %v\n", err)
 	}
@@ -36,7 +42,9 @@ func Main(ctx context.Context, args []string, streams IO) int {
 }
 
 // NewRootCmd builds the command tree.
-func NewRootCmd(streams IO) *cobra.Command {
+func NewRootCmd(streams IO) *cobra.Command { return newRootCmd(&globalOptions{}, streams) }
+
+func newRootCmd(g *globalOptions, streams IO) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "slipway",
 		Short:         "Take a trained model to production: pack, gate, build, promote",
@@ -50,8 +58,8 @@ func NewRootCmd(streams IO) *cobra.Command {
 	root.SetVersionTemplate("slipway {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 
-	g := &globalOptions{}
 	g.register(root)
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return g.prepare(cmd, streams) }
 
 	root.AddCommand(
 		newPackCmd(g, streams),

@@ -23,9 +23,6 @@ the list of changed, missing and extra files when not.`,
   slipway verify ./model --lock release/slipway.lock`,
 		Args: exactArgs(1, "DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.prepare(streams.Stdin); err != nil {
-				return err
-			}
 			lock, err := modelpack.ReadLock(lockPath)
 			if err != nil {
 				return err

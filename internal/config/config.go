@@ -1,8 +1,9 @@
 // Package config reads slipway.yaml: the registry and model a project
 // works with, its policies, the key that verifies gate attestations, and
 // the chain of environments a digest is promoted through. It owns the
-// precedence of settings (the file, then flags, then SLIPWAY_* variables)
-// and reports every mistake in the file as a usage error at its file:line.
+// precedence of settings (flags, then SLIPWAY_* variables, then the file,
+// then defaults) and reports every mistake in the file as a usage error at
+// its file:line.
 package config
 
 import (
@@ -43,6 +44,10 @@ type Config struct {
 	Key string `json:"key,omitempty"`
 	// Environments is the promotion chain, in the order written.
 	Environments []Environment `json:"environments,omitempty"`
+	// Origins says where each setting came from (Resolve fills it).
+	Origins map[string]Origin `json:"origins,omitempty"`
+	// Overrides are values that a higher-precedence source replaced.
+	Overrides []Override `json:"-"`
 }
 
 // Environment is one stage of the promotion chain.
@@ -60,30 +65,6 @@ type Environment struct {
 	Data []string `json:"data,omitempty"`
 	// Line is where the environment is defined in the file.
 	Line int `json:"-"`
-}
-
-// Locate says which config file to read: path (from --config) when given,
-// else $SLIPWAY_CONFIG, else slipway.yaml in the working folder if it
-// exists. "" means there is none, which is not an error: every setting then
-// comes from flags and the environment. A named file that does not exist is
-// a usage error.
-//
-// SLIPWAY_CONFIG overrides --config, as every SLIPWAY_* variable overrides
-// its flag (DESIGN.md): a CI system can pin the file a job reads.
-func Locate(flag string, getenv func(string) string) (string, error) {
-	for _, c := range []struct{ path, from string }{{getenv(EnvConfig), EnvConfig}, {flag, "--config"}} {
-		if c.path == "" {
-			continue
-		}
-		if _, err := os.Stat(c.path); err != nil {
-			return "", fault.Usagef("%s %s: %v", c.from, c.path, describeStat(err))
-		}
-		return c.path, nil
-	}
-	if _, err := os.Stat(FileName); err == nil {
-		return FileName, nil
-	}
-	return "", nil
 }
 
 func describeStat(err error) string {

@@ -92,51 +92,75 @@ func TestLocateAndLoad(t *testing.T) {
 	env := map[string]string{}
 	getenv := func(k string) string { return env[k] }
 
-	path, err := Locate("", getenv)
+	path, err := Locate("", getenv, "")
 	require.NoError(t, err)
 	assert.Empty(t, path, "no slipway.yaml: no config, not an error")
 
-	_, err = Locate("missing.yaml", getenv)
+	_, err = Locate("missing.yaml", getenv, "")
 	assert.Equal(t, fault.Usage, fault.KindOf(err))
 
-	require.NoError(t, os.MkdirAll("deploy", 0o755))
+	require.NoError(t, os.MkdirAll("deploy/sub", 0o755))
 	require.NoError(t, os.WriteFile("deploy/slipway.yaml", []byte(chain), 0o644))
 	require.NoError(t, os.WriteFile(FileName, []byte("model: local\n"), 0o644))
-	path, err = Locate("", getenv)
+	path, err = Locate("", getenv, "")
 	require.NoError(t, err)
 	assert.Equal(t, FileName, path)
 
-	env[EnvConfig] = "deploy/slipway.yaml"
-	path, err = Locate("other.yaml", getenv)
+	path, err = Locate("", getenv, "deploy/sub")
 	require.NoError(t, err)
-	assert.Equal(t, "deploy/slipway.yaml", path, "SLIPWAY_CONFIG overrides --config")
+	assert.Equal(t, filepath.Join(dir, "deploy", FileName), path, "found upward from the folder")
 
-	c, err := Load(path)
+	env[EnvConfig] = "deploy/slipway.yaml"
+	path, err = Locate("", getenv, "")
+	require.NoError(t, err)
+	assert.Equal(t, "deploy/slipway.yaml", path, "SLIPWAY_CONFIG names the file")
+	path, err = Locate(FileName, getenv, "")
+	require.NoError(t, err)
+	assert.Equal(t, FileName, path, "--config wins over SLIPWAY_CONFIG")
+
+	c, err := Load("deploy/slipway.yaml")
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join("deploy", "keys/gate.pub"), c.Key, "paths are relative to the file")
 	assert.Equal(t, []string{filepath.Join("deploy", "policies/promotion")}, c.Environments[2].Policy)
 	assert.Equal(t, []string{filepath.Join("deploy", "freeze.yaml")}, c.Environments[2].Data)
 }
 
-func TestApplyPrecedence(t *testing.T) {
-	c, err := Parse("slipway.yaml", []byte(chain))
-	require.NoError(t, err)
+func TestResolvePrecedence(t *testing.T) {
+	t.Chdir(t.TempDir())
+	require.NoError(t, os.WriteFile(FileName, []byte(chain), 0o644))
 	env := map[string]string{}
-	getenv := func(k string) string { return env[k] }
+	resolve := func(f Flags) *Config {
+		t.Helper()
+		c, err := Resolve(ResolveOptions{Flags: f, Getenv: func(k string) string { return env[k] }, FlagNames: map[string]string{SettingPolicies: "--policy"}})
+		require.NoError(t, err)
+		return c
+	}
 
-	assert.Empty(t, c.Apply(Flags{}, getenv))
+	c := resolve(Flags{})
 	assert.Equal(t, "keys/gate.pub", c.Key, "the file, with no flag and no variable")
-
-	assert.Empty(t, c.Apply(Flags{Key: "flag.pub"}, getenv))
-	assert.Equal(t, "flag.pub", c.Key, "a flag overrides the file")
+	assert.Equal(t, Origin(FileName), c.Origins[SettingKey])
+	assert.Empty(t, c.Overrides)
 
 	env[EnvKey] = "env.pub"
 	env[EnvPolicies] = "a, b"
-	over := c.Apply(Flags{Key: "flag.pub", Policies: []string{"p"}}, getenv)
-	assert.Equal(t, "env.pub", c.Key, "SLIPWAY_KEY overrides both")
+	c = resolve(Flags{})
+	assert.Equal(t, "env.pub", c.Key, "a variable overrides the file")
 	assert.Equal(t, []string{"a", "b"}, c.Policies)
-	require.Len(t, over, 2, "overridden flags are reported")
-	assert.Equal(t, "SLIPWAY_KEY=env.pub overrides --key", over[0].String())
+	assert.Equal(t, Origin(EnvKey), c.Origins[SettingKey])
+
+	c = resolve(Flags{Key: "flag.pub", Policies: []string{"p"}})
+	assert.Equal(t, "flag.pub", c.Key, "a flag overrides the variable and the file")
+	assert.Equal(t, []string{"p"}, c.Policies)
+	assert.Equal(t, Origin("--policy"), c.Origins[SettingPolicies])
+	var lines []string
+	for _, o := range c.Overrides {
+		lines = append(lines, o.String())
+	}
+	assert.Equal(t, []string{
+		"key: SLIPWAY_KEY overrides slipway.yaml", "key: --key overrides SLIPWAY_KEY",
+		"policies: SLIPWAY_POLICIES overrides slipway.yaml", "policies: --policy overrides SLIPWAY_POLICIES",
+	}, lines)
+	assert.Equal(t, "registry.example.com/ml/iris", c.ModelRepository())
 }
 
 func TestParseDuration(t *testing.T) {

@@ -2,10 +2,14 @@ package config
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+
+	"github.com/slipwayhq/slipway/internal/fault"
 )
 
-// The variables that override settings of the file and their flags.
+// The variables that set settings, between flags and the file.
 const (
 	EnvRegistry = "SLIPWAY_REGISTRY"
 	EnvModel    = "SLIPWAY_MODEL"
@@ -13,8 +17,17 @@ const (
 	EnvKey      = "SLIPWAY_KEY"
 )
 
-// Flags are the command-line values of settings the file also has; empty
-// ones were not given.
+// The names of settings, as slipway.yaml spells them and `slipway config`
+// prints them.
+const (
+	SettingRegistry     = "registry"
+	SettingModel        = "model"
+	SettingPolicies     = "policies"
+	SettingKey          = "key"
+	SettingEnvironments = "environments"
+)
+
+// Flags are the command-line values of settings; empty ones were not given.
 type Flags struct {
 	Registry string
 	Model    string
@@ -22,49 +35,181 @@ type Flags struct {
 	Key      string
 }
 
-// Override is one setting whose flag a variable overrode: the CLI says so,
-// since a flag that silently does nothing is a trap.
-type Override struct {
-	Variable, Flag, Value string
-}
+// Origin says where a setting's value came from: a flag (--key), a
+// variable (SLIPWAY_KEY), the file (its path) or "default".
+type Origin string
 
-// Apply lays flags over the file's settings, then SLIPWAY_* variables over
-// both (DESIGN.md: "Flags override it; SLIPWAY_* env vars override both"),
-// and returns the overrides of flags that were given.
-func (c *Config) Apply(f Flags, getenv func(string) string) []Override {
-	var over []Override
-	set := func(dst *string, flag, flagName, variable string) {
-		if flag != "" {
-			*dst = flag
-		}
-		if v := getenv(variable); v != "" {
-			if flag != "" && flag != v {
-				over = append(over, Override{Variable: variable, Flag: flagName, Value: v})
-			}
-			*dst = v
-		}
-	}
-	set(&c.Registry, f.Registry, "--registry", EnvRegistry)
-	set(&c.Model, f.Model, "--model", EnvModel)
-	set(&c.Key, f.Key, "--key", EnvKey)
-	if len(f.Policies) > 0 {
-		c.Policies = f.Policies
-	}
-	if v := getenv(EnvPolicies); v != "" {
-		var ps []string
-		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				ps = append(ps, p)
-			}
-		}
-		if len(f.Policies) > 0 {
-			over = append(over, Override{Variable: EnvPolicies, Flag: "--policy", Value: v})
-		}
-		c.Policies = ps
-	}
-	return over
+// OriginDefault is the origin of a setting nobody set.
+const OriginDefault Origin = "default"
+
+// Override is a value that a higher-precedence source replaced; the CLI
+// reports it at debug level.
+type Override struct {
+	Setting string
+	Winner  Origin
+	Loser   Origin
 }
 
 func (o Override) String() string {
-	return fmt.Sprintf("%s=%s overrides %s", o.Variable, o.Value, o.Flag)
+	return fmt.Sprintf("%s: %s overrides %s", o.Setting, o.Winner, o.Loser)
+}
+
+// ResolveOptions are what Resolve merges.
+type ResolveOptions struct {
+	// ConfigFlag is --config; "" looks for the file.
+	ConfigFlag string
+	// Flags are the settings given on the command line.
+	Flags Flags
+	// FlagNames name the flag of each setting, for origins ("--policy").
+	FlagNames map[string]string
+	// Getenv reads variables (os.Getenv).
+	Getenv func(string) string
+	// Dir is where the upward search for slipway.yaml starts ("" is the
+	// working folder).
+	Dir string
+}
+
+// Resolve merges the settings once, for every verb, with the precedence
+// users know from other tools: flags, then SLIPWAY_* variables, then
+// slipway.yaml, then defaults. The first that sets a value wins; every
+// value a lower source set and a higher one replaced is in Overrides.
+func Resolve(o ResolveOptions) (*Config, error) {
+	path, err := Locate(o.ConfigFlag, o.Getenv, o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	c, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	c.Origins = map[string]Origin{}
+	fileOrigin := Origin(path)
+	flagName := func(setting string) Origin {
+		if n := o.FlagNames[setting]; n != "" {
+			return Origin(n)
+		}
+		return Origin("--" + setting)
+	}
+	str := func(setting string, dst *string, flag, variable string) {
+		cur := OriginDefault
+		if *dst != "" {
+			cur = fileOrigin
+		}
+		if v := o.Getenv(variable); v != "" {
+			c.note(setting, Origin(variable), cur)
+			*dst, cur = v, Origin(variable)
+		}
+		if flag != "" {
+			c.note(setting, flagName(setting), cur)
+			*dst, cur = flag, flagName(setting)
+		}
+		c.Origins[setting] = cur
+	}
+	str(SettingRegistry, &c.Registry, o.Flags.Registry, EnvRegistry)
+	str(SettingModel, &c.Model, o.Flags.Model, EnvModel)
+	str(SettingKey, &c.Key, o.Flags.Key, EnvKey)
+
+	cur := OriginDefault
+	if len(c.Policies) > 0 {
+		cur = fileOrigin
+	}
+	if v := o.Getenv(EnvPolicies); v != "" {
+		c.note(SettingPolicies, EnvPolicies, cur)
+		c.Policies, cur = splitList(v), EnvPolicies
+	}
+	if len(o.Flags.Policies) > 0 {
+		c.note(SettingPolicies, flagName(SettingPolicies), cur)
+		c.Policies, cur = o.Flags.Policies, flagName(SettingPolicies)
+	}
+	c.Origins[SettingPolicies] = cur
+	c.Origins[SettingEnvironments] = OriginDefault
+	if len(c.Environments) > 0 {
+		c.Origins[SettingEnvironments] = fileOrigin
+	}
+	if c.Registry != "" {
+		if err := checkRegistry(c.Registry, c.Origins[SettingRegistry]); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// note records that winner replaced a value loser had set.
+func (c *Config) note(setting string, winner, loser Origin) {
+	if loser != OriginDefault {
+		c.Overrides = append(c.Overrides, Override{Setting: setting, Winner: winner, Loser: loser})
+	}
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// checkRegistry refuses a registry setting that cannot prefix a repository.
+func checkRegistry(r string, from Origin) error {
+	if strings.ContainsAny(r, "@") || strings.HasSuffix(r, ":") {
+		return fault.Usagef("registry %q (from %s): want host[:port][/prefix] or oci:DIR, without tag or digest", r, from)
+	}
+	return nil
+}
+
+// Repository is where the model called name lives by default: the
+// registry setting joined with name (a layout folder per model for
+// oci:DIR), or "" when no registry is set.
+func (c *Config) Repository(name string) string {
+	if c.Registry == "" || name == "" {
+		return ""
+	}
+	return strings.TrimSuffix(c.Registry, "/") + "/" + name
+}
+
+// ModelRepository is Repository of the model setting.
+func (c *Config) ModelRepository() string { return c.Repository(c.Model) }
+
+// Locate says which config file to read: --config when given, else
+// $SLIPWAY_CONFIG, else the first slipway.yaml found in dir or a folder
+// above it. "" means there is none, which is not an error. A named file
+// that does not exist is a usage error.
+func Locate(flag string, getenv func(string) string, dir string) (string, error) {
+	for _, c := range []struct{ path, from string }{{flag, "--config"}, {getenv(EnvConfig), EnvConfig}} {
+		if c.path == "" {
+			continue
+		}
+		fi, err := os.Stat(c.path)
+		if err != nil {
+			return "", fault.Usagef("%s %s: %s", c.from, c.path, describeStat(err))
+		}
+		if fi.IsDir() {
+			return "", fault.Usagef("%s %s is a folder: give the file (%s)", c.from, c.path, filepath.Join(c.path, FileName))
+		}
+		return c.path, nil
+	}
+	if dir == "" {
+		dir = "."
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", nil
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		p := filepath.Join(d, FileName)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			if d == abs && dir == "." {
+				return FileName, nil
+			}
+			if rel, err := filepath.Rel(abs, p); err == nil && dir == "." {
+				return rel, nil
+			}
+			return p, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", nil
+		}
+	}
 }

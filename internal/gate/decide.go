@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/policy"
 )
 
@@ -16,7 +17,7 @@ type Evaluator interface {
 // Decide evaluates the policies against the input and lays out the verdict.
 // config is the policy configuration (data.slipway.config), read for the
 // thresholds the metric table shows.
-func Decide(ctx context.Context, e Evaluator, in *Input, config map[string]any, ci CIContext, now time.Time) (*Verdict, error) {
+func Decide(ctx context.Context, e Evaluator, in *Input, config map[string]any, job ci.Job, now time.Time) (*Verdict, error) {
 	res, err := e.Eval(ctx, in.Doc)
 	if err != nil {
 		return nil, err
@@ -27,7 +28,7 @@ func Decide(ctx context.Context, e Evaluator, in *Input, config map[string]any, 
 		Result:       res,
 		Inputs:       in.Files,
 		MetricValues: in.Metrics,
-		CI:           ci,
+		CI:           job,
 		Time:         now.UTC(),
 	}
 	var baseMetrics map[string]any

@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/modelpack"
 	"github.com/slipwayhq/slipway/internal/oci"
@@ -37,7 +38,7 @@ type Sources struct {
 	Baseline  *Baseline
 	Card      string // model-card YAML; empty: the artifact's README.md front matter
 	Drift     string // drift report, optional
-	CI        CIContext
+	CI        ci.Job
 	Now       time.Time
 }
 

@@ -3,6 +3,7 @@ package gate
 import (
 	"time"
 
+	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/policy"
 )
 
@@ -20,7 +21,7 @@ type Verdict struct {
 	MetricValues map[string]any `json:"metricValues,omitempty"`
 	Policies     []DigestedFile `json:"policies"`
 	Inputs       []DigestedFile `json:"inputs"`
-	CI           CIContext      `json:"ci"`
+	CI           ci.Job         `json:"ci"`
 	Time         time.Time      `json:"time"`
 }
 
@@ -54,17 +55,4 @@ type Threshold struct {
 type DigestedFile struct {
 	Name   string `json:"name"`
 	Digest string `json:"digest"`
-}
-
-// CIContext is where the gate ran (input.ci).
-type CIContext struct {
-	Platform      string `json:"platform"` // github, gitlab, jenkins, local
-	Repository    string `json:"repository,omitempty"`
-	Branch        string `json:"branch,omitempty"`
-	DefaultBranch string `json:"default_branch,omitempty"`
-	Commit        string `json:"commit,omitempty"`
-	MergeRequest  string `json:"merge_request,omitempty"`
-	Actor         string `json:"actor,omitempty"`
-	RunURL        string `json:"run_url,omitempty"`
-	Event         string `json:"event,omitempty"`
 }

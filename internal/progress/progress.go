@@ -145,3 +145,15 @@ func Bytes(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
+
+// Factory starts the progress reports of one command; a nil Factory
+// starts none. Use cases take one so that the CLI decides where bars go.
+type Factory func(label string, total int64) *Bar
+
+// Start begins a report, or returns nil (a Bar that does nothing).
+func (f Factory) Start(label string, total int64) *Bar {
+	if f == nil {
+		return nil
+	}
+	return f(label, total)
+}

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/config"
-	"github.com/slipwayhq/slipway/internal/gate"
 )
 
 func loadExample(t *testing.T, name string) *config.Config {
@@ -23,8 +23,8 @@ func loadExample(t *testing.T, name string) *config.Config {
 func TestCanaryExample(t *testing.T) {
 	ctx, c, k, store := context.Background(), newClock(), newKeys(t), registryStore(t)
 	cfg := loadExample(t, "canary")
-	onMain := gate.CIContext{Platform: "github", Branch: "main", DefaultBranch: "main", Actor: "ci"}
-	promoteTo := func(d v1.Descriptor, env string, ci gate.CIContext) error {
+	onMain := ci.Job{Platform: "github", Branch: "main", DefaultBranch: "main", Actor: "ci"}
+	promoteTo := func(d v1.Descriptor, env string, ci ci.Job) error {
 		r := request(store, d, envOf(t, cfg, env), &k)
 		r.Environments, r.CI = cfg.EnvironmentNames(), ci
 		_, err := Promote(ctx, r, fast(c)...)
@@ -47,7 +47,7 @@ func TestCanaryExample(t *testing.T) {
 	c.Advance(30 * time.Minute)
 	require.NoError(t, promoteTo(b, "canary", onMain))
 	c.Advance(4*24*time.Hour + 3*time.Hour + 30*time.Minute) // Friday 15:30 UTC, 16:30 in Berlin
-	err = promoteTo(b, "production", gate.CIContext{Platform: "gitlab", Branch: "feat/x", DefaultBranch: "main"})
+	err = promoteTo(b, "production", ci.Job{Platform: "gitlab", Branch: "feat/x", DefaultBranch: "main"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "production is frozen on Friday from 15:00 to 24:00 (Europe/Berlin): no Friday-afternoon deploys")
 	assert.Contains(t, err.Error(), "production is promoted only from the default branch main; this gitlab job is on branch feat/x")

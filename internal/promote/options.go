@@ -3,7 +3,7 @@ package promote
 import (
 	"time"
 
-	"github.com/slipwayhq/slipway/internal/gate"
+	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/oci"
 )
 
@@ -43,6 +43,6 @@ func WithSettle(min, max time.Duration) Option {
 }
 
 // Actor is who promotes: the CI system's actor, else $USER, else "unknown".
-func Actor(ci gate.CIContext, getenv func(string) string) string {
+func Actor(ci ci.Job, getenv func(string) string) string {
 	return first(ci.Actor, getenv("USER"), getenv("USERNAME"), "unknown")
 }

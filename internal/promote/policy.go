@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/config"
-	"github.com/slipwayhq/slipway/internal/gate"
 	"github.com/slipwayhq/slipway/internal/oci"
 	"github.com/slipwayhq/slipway/internal/policy"
 )
@@ -40,11 +40,11 @@ type PolicyInput struct {
 	// names now ("" for none): a blue-green live may only switch to a slot's.
 	Environments map[string]string `json:"environments"`
 	// Time is now, RFC 3339 UTC (time.parse_rfc3339_ns(input.time) in Rego).
-	Time   string         `json:"time"`
-	Actor  string         `json:"actor"`
-	Reason string         `json:"reason"`
-	Forced bool           `json:"forced"`
-	CI     gate.CIContext `json:"ci"`
+	Time   string `json:"time"`
+	Actor  string `json:"actor"`
+	Reason string `json:"reason"`
+	Forced bool   `json:"forced"`
+	CI     ci.Job `json:"ci"`
 }
 
 // historyForPolicy is how many of the environment's newest records the

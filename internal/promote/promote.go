@@ -9,6 +9,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/slipwayhq/slipway/internal/attest"
+	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/config"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/gate"
@@ -35,7 +36,7 @@ type Request struct {
 	Force  bool
 	Reason string
 	Actor  string
-	CI     gate.CIContext
+	CI     ci.Job
 }
 
 // Result is what a promotion or rollback did.

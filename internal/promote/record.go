@@ -8,7 +8,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/slipwayhq/slipway/internal/gate"
+	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/oci"
 	"github.com/slipwayhq/slipway/internal/policy"
 )
@@ -70,9 +70,9 @@ type Record struct {
 	Forced     bool     `json:"forced,omitempty"`
 	Overridden []string `json:"overridden,omitempty"`
 	// Source is the repository the artifact was copied from (--to).
-	Source string         `json:"source,omitempty"`
-	CI     gate.CIContext `json:"ci"`
-	Gate   *GateSummary   `json:"gate,omitempty"`
+	Source string       `json:"source,omitempty"`
+	CI     ci.Job       `json:"ci"`
+	Gate   *GateSummary `json:"gate,omitempty"`
 }
 
 // GateSummary is the gate verdict a promotion relied on.

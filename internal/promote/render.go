@@ -55,7 +55,7 @@ func WriteResult(w io.Writer, res *Result) {
 	}
 	fmt.Fprintf(w, "  digest    %s\n", r.Digest)
 	fmt.Fprintf(w, "  previous  %s\n", first(r.Previous, "(none)"))
-	fmt.Fprintf(w, "  gate      %s\n", gateLine(r.Gate))
+	fmt.Fprintf(w, "  gate      %s\n", GateLine(r.Gate))
 	fmt.Fprintf(w, "  record    %s@%s\n", r.Repository, r.ID)
 	if r.Forced {
 		fmt.Fprintf(w, "  FORCED    by %s: %s\n", clean(r.Actor), clean(r.Reason))
@@ -65,7 +65,8 @@ func WriteResult(w io.Writer, res *Result) {
 	}
 }
 
-func gateLine(g *GateSummary) string {
+// GateLine is the gate summary in one line.
+func GateLine(g *GateSummary) string {
 	if g == nil {
 		return "none"
 	}
@@ -84,40 +85,4 @@ func shortKey(k string) string {
 		return k[:16]
 	}
 	return k
-}
-
-// Markdown is the promotion as a CI step summary or release section.
-func Markdown(res *Result) string {
-	r := res.Record
-	var b strings.Builder
-	what := first(strings.TrimSpace(r.Name+" "+r.Version), r.Repository)
-	if r.Action == ActionRollback {
-		fmt.Fprintf(&b, "### Rolled %s back to %s\n\n", r.Environment, what)
-	} else {
-		fmt.Fprintf(&b, "### Promoted %s to %s\n\n", what, r.Environment)
-	}
-	if r.Forced {
-		fmt.Fprintf(&b, "> [!CAUTION]\n> **FORCED** by %s: %s\n", r.Actor, mdEscape(r.Reason))
-		for _, o := range r.Overridden {
-			fmt.Fprintf(&b, "> - overrode: %s\n", mdEscape(o))
-		}
-		b.WriteString("\n")
-	}
-	b.WriteString("| | |\n|---|---|\n")
-	row := func(k, v string) { fmt.Fprintf(&b, "| %s | %s |\n", k, v) }
-	row("repository", "`"+r.Repository+"`")
-	row("digest", "`"+r.Digest+"`")
-	row("previous", "`"+first(r.Previous, "none")+"`")
-	row("gate", mdEscape(gateLine(r.Gate)))
-	row("actor", mdEscape(r.Actor))
-	row("time", stamp(r.Time))
-	row("record", "`"+r.Repository+"@"+r.ID+"`")
-	if r.CI.RunURL != "" {
-		row("run", r.CI.RunURL)
-	}
-	return b.String()
-}
-
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
 }

@@ -6,9 +6,9 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/config"
 	"github.com/slipwayhq/slipway/internal/fault"
-	"github.com/slipwayhq/slipway/internal/gate"
 	"github.com/slipwayhq/slipway/internal/oci"
 )
 
@@ -23,7 +23,7 @@ type RollbackRequest struct {
 	Force        bool
 	Reason       string
 	Actor        string
-	CI           gate.CIContext
+	CI           ci.Job
 }
 
 // Rollback moves Env back to a digest it held before, and records it.

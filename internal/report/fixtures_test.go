@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/gate"
 	"github.com/slipwayhq/slipway/internal/policy"
 )
@@ -36,7 +37,7 @@ var (
 		{Name: "policies/regression.rego", Digest: digest("2")},
 	}
 	inputFiles = []gate.DigestedFile{{Name: "eval.json", Digest: digest("3")}}
-	githubCI   = gate.CIContext{
+	githubCI   = ci.Job{
 		Platform: "github", Repository: "acme/iris", Branch: "feature/retrain", Commit: "0123456789abcdef0123456789abcdef01234567",
 		RunURL: "https://github.com/acme/iris/actions/runs/42",
 	}
@@ -116,7 +117,7 @@ func warnVerdict() *gate.Verdict {
 			},
 		},
 		Policies: []gate.DigestedFile{{Name: "embedded:policies/card.rego", Digest: digest("4")}},
-		CI:       gate.CIContext{Platform: "local"},
+		CI:       ci.Job{Platform: "local"},
 		Time:     gatedAt,
 	}
 }

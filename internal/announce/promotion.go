@@ -1,4 +1,4 @@
-package promote
+package announce
 
 import (
 	"bytes"
@@ -10,11 +10,12 @@ import (
 
 	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/promote"
 	"github.com/slipwayhq/slipway/internal/report"
 )
 
-// PublishOptions say where Publish reports a result.
-type PublishOptions struct {
+// PromotionOptions say where Promotion reports a result.
+type PromotionOptions struct {
 	Getenv func(string) string
 	// Stderr receives notes and the CI system's workflow commands.
 	Stderr io.Writer
@@ -24,10 +25,10 @@ type PublishOptions struct {
 	ReleaseTag string
 }
 
-// Publish turns a promotion or rollback into the CI system's idiom: the
+// Promotion turns a promotion or rollback into the CI system's idiom: the
 // outputs digest, previous, env, reference and record; the summary (the
 // GitHub step summary); and with Release, on GitLab, the version's release.
-func Publish(ctx context.Context, res *Result, o PublishOptions) error {
+func Promotion(ctx context.Context, res *promote.Result, o PromotionOptions) error {
 	platform := ci.Detect(o.Getenv)
 	if o.Release && platform != ci.GitLab {
 		fmt.Fprintln(o.Stderr, "slipway: --release: not on GitLab (GITLAB_CI), no release made; GitHub shows the step summary")
@@ -43,7 +44,7 @@ func Publish(ctx context.Context, res *Result, o PublishOptions) error {
 		return err
 	}
 	name := first(r.Name, r.Repository)
-	if err := pub.Summary(ctx, name, fmt.Sprintf("<!-- slipway-promote:%s:%s -->", name, r.Environment), Markdown(res)); err != nil {
+	if err := pub.Summary(ctx, name, fmt.Sprintf("<!-- slipway-promote:%s:%s -->", name, r.Environment), PromotionMarkdown(res)); err != nil {
 		return err
 	}
 	if !o.Release || platform != ci.GitLab {
@@ -52,7 +53,7 @@ func Publish(ctx context.Context, res *Result, o PublishOptions) error {
 	return releaseFor(ctx, res, o)
 }
 
-func releaseFor(ctx context.Context, res *Result, o PublishOptions) error {
+func releaseFor(ctx context.Context, res *promote.Result, o PromotionOptions) error {
 	r := res.Record
 	tag := first(o.ReleaseTag, r.Version)
 	if tag == "" {
@@ -82,4 +83,49 @@ func releaseFor(ctx context.Context, res *Result, o PublishOptions) error {
 	}
 	fmt.Fprintf(o.Stderr, "slipway: GitLab release %s %s\n", tag, verb)
 	return nil
+}
+
+// Markdown is the promotion as a CI step summary or release section.
+func PromotionMarkdown(res *promote.Result) string {
+	r := res.Record
+	var b strings.Builder
+	what := first(strings.TrimSpace(r.Name+" "+r.Version), r.Repository)
+	if r.Action == promote.ActionRollback {
+		fmt.Fprintf(&b, "### Rolled %s back to %s\n\n", r.Environment, what)
+	} else {
+		fmt.Fprintf(&b, "### Promoted %s to %s\n\n", what, r.Environment)
+	}
+	if r.Forced {
+		fmt.Fprintf(&b, "> [!CAUTION]\n> **FORCED** by %s: %s\n", r.Actor, mdEscape(r.Reason))
+		for _, o := range r.Overridden {
+			fmt.Fprintf(&b, "> - overrode: %s\n", mdEscape(o))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("| | |\n|---|---|\n")
+	row := func(k, v string) { fmt.Fprintf(&b, "| %s | %s |\n", k, v) }
+	row("repository", "`"+r.Repository+"`")
+	row("digest", "`"+r.Digest+"`")
+	row("previous", "`"+first(r.Previous, "none")+"`")
+	row("gate", mdEscape(promote.GateLine(r.Gate)))
+	row("actor", mdEscape(r.Actor))
+	row("time", r.Time.UTC().Format("2006-01-02 15:04:05Z"))
+	row("record", "`"+r.Repository+"@"+r.ID+"`")
+	if r.CI.RunURL != "" {
+		row("run", r.CI.RunURL)
+	}
+	return b.String()
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+func first(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

@@ -1,4 +1,4 @@
-package promote
+package announce
 
 import (
 	"context"
@@ -178,8 +178,4 @@ func FuzzReleaseNotes(f *testing.F) {
 			t.Fatalf("releaseNotes is not idempotent on %q:\n%s\nthen\n%s", old, notes, again)
 		}
 	})
-}
-
-func TestCleanForTerminal(t *testing.T) {
-	assert.Equal(t, "a?[2Jb?c", clean("a\x1b[2Jb\tc"))
 }

@@ -1,4 +1,4 @@
-package promote
+package announce
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/promote"
 )
 
 // Release is a GitLab release to create or update for a promoted version.
@@ -143,8 +144,8 @@ func cut(s, start, end string) (body, before, after string, ok bool) {
 }
 
 // ReleaseLine is the promotions-list entry for a record.
-func ReleaseLine(r Record) string {
-	line := fmt.Sprintf("- %s **%s** %s `%s` by %s", stamp(r.Time), r.Environment, r.Action, r.Digest, mdEscape(r.Actor))
+func ReleaseLine(r promote.Record) string {
+	line := fmt.Sprintf("- %s **%s** %s `%s` by %s", r.Time.UTC().Format("2006-01-02 15:04:05Z"), r.Environment, r.Action, r.Digest, mdEscape(r.Actor))
 	if r.CI.RunURL != "" {
 		line += " ([run](" + r.CI.RunURL + "))"
 	}
