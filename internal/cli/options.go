@@ -80,7 +80,7 @@ func (g *globalOptions) prepare(cmd *cobra.Command, streams IO) error {
 	if g.debug {
 		level = slog.LevelDebug
 	}
-	g.log = slog.New(slog.NewTextHandler(streams.Stderr, &slog.HandlerOptions{Level: level}))
+	g.log = slog.New(slog.NewTextHandler(streams.Stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: dropTime}))
 	want := []string{"text", "json"}
 	if fs := cmd.Annotations[annotationFormats]; fs != "" {
 		want = strings.Split(fs, ",")
@@ -112,6 +112,14 @@ func (g *globalOptions) prepare(cmd *cobra.Command, streams IO) error {
 	}
 	g.cfg = cfg
 	return nil
+}
+
+// dropTime leaves the time out of log lines: CI systems stamp them already.
+func dropTime(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && a.Key == slog.TimeKey {
+		return slog.Attr{}
+	}
+	return a
 }
 
 // settingFlags collects the flags of cmd that set settings and were given.

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestJSONOutputsMatchTheirSchemas runs every verb once with --output json
+// on the bundled example, in a temporary folder with local layouts only,
+// and validates what it printed against docs/schema. The steps form the
+// golden path: pack, inspect, pull, verify, diff, push, keys, gate, attest,
+// policies, build, promote, rollback, history, config.
+func TestJSONOutputsMatchTheirSchemas(t *testing.T) {
+	example, err := filepath.Abs("../../testdata/iris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("SLIPWAY_CACHE_DIR", filepath.Join(dir, ".cache"))
+	t.Setenv("SOURCE_DATE_EPOCH", "0")
+	for _, k := range []string{"CI", "GITHUB_ACTIONS", "GITLAB_CI", "JENKINS_URL", "SLIPWAY_KEY", "SLIPWAY_POLICIES", "SLIPWAY_REGISTRY", "SLIPWAY_MODEL", "SLIPWAY_CONFIG"} {
+		t.Setenv(k, "")
+	}
+	write := func(name, content string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("slipway.yaml", "environments:\n  - name: staging\n")
+	write("policy/main.rego", "package main\n\nimport rego.v1\n\ndeny contains msg if {\n\tinput.accuracy < 0.5\n\tmsg := \"accuracy below 0.5\"\n}\n")
+
+	// run runs slipway with -o json, wants exit code want, and returns stdout.
+	run := func(want int, args ...string) []byte {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		args = append(args, "-o", "json", "-q")
+		got := Main(context.Background(), args, IO{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr})
+		if got != want {
+			t.Fatalf("slipway %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), got, want, stdout.String(), stderr.String())
+		}
+		return stdout.Bytes()
+	}
+	field := func(out []byte, key string) string {
+		t.Helper()
+		var m map[string]any
+		if err := json.Unmarshal(out, &m); err != nil {
+			t.Fatalf("not a JSON object: %v\n%s", err, out)
+		}
+		s, _ := m[key].(string)
+		return s
+	}
+
+	outputs := map[string][]byte{}
+	v1 := run(0, "pack", example, "--version", "1.0.0", "--to", "oci:store")
+	outputs["pack"] = v1
+	digest1 := field(v1, "digest")
+	outputs["inspect"] = run(0, "inspect", "oci:store:1.0.0")
+	outputs["pull"] = run(0, "pull", "oci:store:1.0.0", "pulled")
+	outputs["verify"] = run(0, "verify", "pulled")
+	outputs["diff"] = run(0, "diff", "oci:store:1.0.0", example)
+	outputs["push"] = run(0, "push", "oci:store:1.0.0", "oci:copy")
+	outputs["attest-keygen"] = run(0, "attest", "keygen", "gate.key", "gate.pub")
+	outputs["gate"] = run(0, "gate", "oci:store:1.0.0", "--metrics", filepath.Join(example, "eval.json"), "--key", "gate.key")
+	outputs["attest-verify"] = run(0, "attest", "verify", "oci:store:1.0.0", "--key", "gate.pub")
+	outputs["policy-test"] = run(0, "policy", "test")
+	outputs["policy-eval"] = run(0, "policy", "eval", filepath.Join(example, "eval.json"), "--policy", "policy")
+	outputs["policy-push"] = run(0, "policy", "push", "policy", "oci:policies:1")
+	outputs["policy-pull"] = run(0, "policy", "pull", "oci:policies:1", "pulled-policy")
+	outputs["build"] = run(0, "build", "oci:store:1.0.0", "--base", "scratch", "--to", "oci:image")
+
+	v2 := run(0, "pack", example, "--version", "1.1.0", "--to", "oci:store")
+	run(0, "gate", "oci:store:1.1.0", "--metrics", filepath.Join(example, "eval.json"), "--key", "gate.key")
+	outputs["promote"] = run(0, "promote", "oci:store@"+digest1, "--env", "staging", "--key", "gate.pub")
+	run(0, "promote", "oci:store@"+field(v2, "digest"), "--env", "staging", "--key", "gate.pub")
+	outputs["rollback"] = run(0, "rollback", "oci:store", "--env", "staging", "--reason", "test")
+	outputs["history"] = run(0, "history", "oci:store")
+	outputs["config"] = run(0, "config")
+
+	for verb := range outputTypes {
+		out, ok := outputs[verb]
+		if !ok {
+			t.Errorf("%s has a result type but this test does not run it", verb)
+			continue
+		}
+		t.Run(verb, func(t *testing.T) { validateOutput(t, verb, out) })
+	}
+}

@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/invopop/jsonschema"
+	sjson "github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/slipwayhq/slipway/internal/config"
+)
+
+var updateSchema = flag.Bool("update-schema", false, "rewrite docs/schema from the result types")
+
+// outputTypes names the type each verb prints with --output json: the
+// contract that docs/schema publishes, generated from these types.
+var outputTypes = map[string]any{
+	"config": config.Config{},
+}
+
+// schemaDir is docs/schema, absolute: tests that run verbs change folder.
+var schemaDir = func() string {
+	d, err := filepath.Abs(filepath.Join("..", "..", "docs", "schema"))
+	if err != nil {
+		panic(err)
+	}
+	return d
+}()
+
+// schemaFor reflects the JSON Schema of a verb's result type, with the
+// types' and fields' doc comments as descriptions.
+func schemaFor(t *testing.T, verb string, v any) []byte {
+	t.Helper()
+	r := &jsonschema.Reflector{CommentMap: goComments(t)}
+	s := r.Reflect(v)
+	s.ID = jsonschema.ID("https://github.com/slipwayhq/slipway/blob/main/docs/schema/" + verb + ".schema.json")
+	s.Title = "slipway " + strings.ReplaceAll(verb, "-", " ") + " --output json"
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(b, '\n')
+}
+
+var comments map[string]string
+
+// goComments reads the doc comments of the module's internal packages, for
+// the schemas' descriptions (invopop/jsonschema keys them by import path,
+// so it reads from the module root).
+func goComments(t *testing.T) map[string]string {
+	t.Helper()
+	if comments != nil {
+		return comments
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &jsonschema.Reflector{}
+	if err := os.Chdir(filepath.Join("..", "..")); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	if err := r.AddGoComments("github.com/slipwayhq/slipway", "internal"); err != nil {
+		t.Fatal(err)
+	}
+	comments = r.CommentMap
+	return comments
+}
+
+// TestOutputSchemasAreCurrent keeps docs/schema in step with the result
+// types: run `go test ./internal/cli -run TestOutputSchemas -update-schema`
+// after changing one.
+func TestOutputSchemasAreCurrent(t *testing.T) {
+	for verb, v := range outputTypes {
+		path := filepath.Join(schemaDir, verb+".schema.json")
+		got := schemaFor(t, verb, v)
+		if *updateSchema {
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("docs/schema/%s.schema.json is missing or out of date: run go test ./internal/cli -run TestOutputSchemas -update-schema", verb)
+		}
+	}
+}
+
+// validateOutput checks one verb's real --output json against its schema.
+func validateOutput(t *testing.T, verb string, out []byte) {
+	t.Helper()
+	path := filepath.Join(schemaDir, verb+".schema.json")
+	c := sjson.NewCompiler()
+	sch, err := c.Compile(path)
+	if err != nil {
+		t.Fatalf("compiling %s: %v", path, err)
+	}
+	doc, err := sjson.UnmarshalJSON(bytes.NewReader(out))
+	if err != nil {
+		t.Fatalf("%s -o json printed no JSON document: %v\n%s", verb, err, out)
+	}
+	if err := sch.Validate(doc); err != nil {
+		t.Errorf("%s -o json does not match docs/schema/%s.schema.json: %v\n%s", verb, verb, err, out)
+	}
+}
