@@ -3,26 +3,21 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
-	"strings"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/announce"
-	"github.com/slipwayhq/slipway/internal/attest"
-	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/config"
-	"github.com/slipwayhq/slipway/internal/fault"
-	"github.com/slipwayhq/slipway/internal/oci"
 	"github.com/slipwayhq/slipway/internal/promote"
 )
 
 // promoteOptions are the flags of promote, rollback and history.
 type promoteOptions struct {
-	env, to, key, reason, config, releaseTag, modelRepo string
-	force, release                                      bool
-	limit                                               int
+	env, to, key, reason, releaseTag, modelRepo string
+	force, release                              bool
+	limit                                       int
 }
 
 func (o *promoteOptions) common(cmd *cobra.Command) {
@@ -92,28 +87,13 @@ func newHistoryCmd(g *globalOptions, streams IO) *cobra.Command {
 		Short: "List the promotions and rollbacks of a repository's environments",
 		Args:  exactArgs(1, "REPO"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ref, err := g.promoteRepo(args[0], "REPO")
+			res, err := promote.RunHistory(cmd.Context(), promote.RunHistoryRequest{
+				Client: g.client, Repo: args[0], Env: o.env, Limit: o.limit,
+			})
 			if err != nil {
 				return err
 			}
-			g.credentialsFor(ref)
-			store := g.store(ref, nil)
-			envs := []string{o.env}
-			if o.env == "" {
-				if envs, err = promote.Environments(cmd.Context(), store); err != nil {
-					return err
-				}
-			} else if err := config.ValidateEnvName(o.env); err != nil {
-				return err
-			}
-			recs, err := promote.Histories(cmd.Context(), store, envs, o.limit)
-			if err != nil {
-				return err
-			}
-			if g.output == "json" {
-				return printJSON(streams.Stdout, recs)
-			}
-			return promote.WriteHistory(streams.Stdout, recs)
+			return g.render(streams.Stdout, res, func(w io.Writer) error { return promote.WriteHistory(w, res.Records) })
 		},
 	}
 	cmd.Flags().StringVar(&o.env, "env", "", "only this environment (default: every environment with a history)")
@@ -121,119 +101,22 @@ func newHistoryCmd(g *globalOptions, streams IO) *cobra.Command {
 	return cmd
 }
 
-// repoRef parses a repository argument, refusing a tag or digest.
-func (g *globalOptions) promoteRepo(arg, what string) (oci.Ref, error) {
-	ref, err := g.parseRef(arg)
-	if err != nil {
-		return oci.Ref{}, err
-	}
-	if ref.Identifier() != "" {
-		return oci.Ref{}, fault.Usagef("%s %s: want a repository, without a tag or digest (%s)", what, arg, ref.WithTag(""))
-	}
-	return ref, nil
-}
-
-// loadConfig checks --env; the settings were merged before the verb ran.
-func (o *promoteOptions) loadConfig(g *globalOptions) (*config.Config, error) {
-	if o.env == "" {
-		return nil, fault.Usagef("--env is required: the environment to move")
-	}
-	return g.cfg, nil
-}
-
 func runPromote(ctx context.Context, g *globalOptions, o *promoteOptions, streams IO, arg string) error {
-	cfg, err := o.loadConfig(g)
-	if err != nil {
-		return err
-	}
-	ref, err := g.parseRef(arg)
-	if err != nil {
-		return err
-	}
-	var dst oci.Ref
-	if o.to != "" {
-		if dst, err = g.promoteRepo(o.to, "--to"); err != nil {
-			return err
-		}
-		g.credentialsFor(dst) // the registry written to
-	} else {
-		g.credentialsFor(ref)
-	}
-	src := g.store(ref.WithTag(""), nil)
-	if ref.Digest == "" {
-		return byDigestOnly(ctx, src, ref)
-	}
-	env, err := cfg.Environment(o.env)
-	if err != nil {
-		return err
-	}
-	req := promote.Request{Source: src, Env: env, Environments: cfg.EnvironmentNames(), Force: o.force, Reason: o.reason, CI: ci.Context(os.Getenv)}
-	req.Digest, _ = v1.NewHash(ref.Digest)
-	req.Actor = promote.Actor(req.CI, os.Getenv)
-	if o.to != "" {
-		req.Dest = g.store(dst, nil)
-	}
-	if cfg.Key != "" {
-		if req.Verifier, err = attest.LoadPublicKey(cfg.Key); err != nil {
-			return err
-		}
-	}
-	if o.modelRepo != "" {
-		mref, err := g.promoteRepo(o.modelRepo, "--model-repo")
-		if err != nil {
-			return err
-		}
-		req.ModelStores = append(req.ModelStores, g.store(mref, nil))
-	} else if cfg.Registry != "" && cfg.Model != "" {
-		if mref, err := g.parseRef(strings.TrimSuffix(cfg.Registry, "/") + "/" + cfg.Model); err == nil {
-			req.ModelStores = append(req.ModelStores, g.store(mref, nil))
-		}
-	}
-	res, err := promote.Promote(ctx, req, promote.WithWarnings(promoteWarner(streams)),
-		promote.WithOpener(func(r oci.Ref) oci.Store { return g.store(r, nil) }))
+	res, err := promote.Run(ctx, promote.RunRequest{
+		Client: g.client, Ref: arg, Env: o.env, To: o.to, ModelRepo: o.modelRepo, Config: g.cfg,
+		Force: o.force, Reason: o.reason, Getenv: os.Getenv, Warn: promoteWarner(streams),
+	})
 	if err != nil {
 		return err
 	}
 	return finishPromotion(ctx, g, o, streams, res)
 }
 
-// byDigestOnly refuses a tag, naming the digest it points at now.
-func byDigestOnly(ctx context.Context, store oci.Store, ref oci.Ref) error {
-	if ref.Tag == "" {
-		return fault.Usagef("promote takes REF@sha256:…: %s names no digest", ref)
-	}
-	hint := ref.WithDigest("sha256:…").String()
-	if d, err := store.Resolve(ctx, ref.Tag); err == nil {
-		hint = ref.WithDigest(d.Digest.String()).String() + " (what " + ref.Tag + " names now)"
-	}
-	return fault.Usagef("promotion is by digest, and %s is a tag, which can move: give %s", ref, hint)
-}
-
 func runRollback(ctx context.Context, g *globalOptions, o *promoteOptions, streams IO, arg string) error {
-	cfg, err := o.loadConfig(g)
-	if err != nil {
-		return err
-	}
-	ref, err := g.promoteRepo(arg, "REPO")
-	if err != nil {
-		return err
-	}
-	env, err := cfg.Environment(o.env)
-	if err != nil {
-		return err
-	}
-	to := o.to
-	if repo, digest, ok := strings.Cut(to, "@"); ok {
-		if r, err := g.parseRef(repo); err != nil || r.Repository() != ref.Repository() {
-			return fault.Usagef("--to %s: give a digest of %s", to, ref)
-		}
-		to = digest
-	}
-	g.credentialsFor(ref)
-	c := ci.Context(os.Getenv)
-	res, err := promote.Rollback(ctx, promote.RollbackRequest{
-		Store: g.store(ref, nil), Env: env, Environments: cfg.EnvironmentNames(), To: to, Force: o.force, Reason: o.reason, Actor: promote.Actor(c, os.Getenv), CI: c,
-	}, promote.WithWarnings(promoteWarner(streams)))
+	res, err := promote.RunRollback(ctx, promote.RunRollbackRequest{
+		Client: g.client, Repo: arg, Env: o.env, To: o.to, Config: g.cfg,
+		Force: o.force, Reason: o.reason, Getenv: os.Getenv, Warn: promoteWarner(streams),
+	})
 	if err != nil {
 		return err
 	}
@@ -247,13 +130,12 @@ func promoteWarner(streams IO) func(string) {
 // finishPromotion prints the result, then publishes it where the CI system shows
 // it: the move has happened whatever the CI system says.
 func finishPromotion(ctx context.Context, g *globalOptions, o *promoteOptions, streams IO, res *promote.Result) error {
-	if g.output == "json" {
-		if err := printJSON(streams.Stdout, res); err != nil {
-			return err
-		}
-	} else {
-		promote.WriteResult(streams.Stdout, res)
-		fmt.Fprintln(streams.Stdout, res.Reference)
+	if err := g.render(streams.Stdout, res, func(w io.Writer) error {
+		promote.WriteResult(w, res)
+		_, err := fmt.Fprintln(w, res.Reference)
+		return err
+	}); err != nil {
+		return err
 	}
 	return announce.Promotion(ctx, res, announce.PromotionOptions{
 		Getenv: os.Getenv, Stderr: streams.Stderr, Release: o.release, ReleaseTag: o.releaseTag,

@@ -81,8 +81,9 @@ func TestPromoteChainOnRegistry(t *testing.T) {
 	require.Len(t, lines, 5, "a header and four records:\n%s", r.stdout)
 	assert.Regexp(t, `staging +rollback +1\.0\.0 `, lines[1], "newest first")
 	r = mustSlipway(t, "history", src, "--env", "production", "-o", "json")
-	var recs []promote.Record
-	require.NoError(t, json.Unmarshal([]byte(r.stdout), &recs))
+	var hist promote.HistoryResult
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &hist))
+	recs := hist.Records
 	require.Len(t, recs, 1)
 	assert.Equal(t, strings.TrimPrefix(v1ref, src+"@"), recs[0].Digest)
 	assert.True(t, recs[0].Gate.Verified)
@@ -182,8 +183,9 @@ func TestHistoryAfter200Promotions(t *testing.T) {
 
 	stats.Reset()
 	r = mustSlipway(t, "history", host+"/"+name, "--env", "production", "--limit", "0", "-o", "json")
-	var recs []promote.Record
-	require.NoError(t, json.Unmarshal([]byte(r.stdout), &recs))
+	var hist promote.HistoryResult
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &hist))
+	recs := hist.Records
 	assert.Len(t, recs, 200)
 	pages := (200 + promote.PageSize - 1) / promote.PageSize
 	assert.LessOrEqual(t, len(stats.Requests()), 2*(2+pages), "all of it: %d requests for %d pages: %v", len(stats.Requests()), pages, stats.Requests())
@@ -224,8 +226,9 @@ func TestConcurrentPromotionsOnRegistry(t *testing.T) {
 		ids[res.Record.ID] = true
 	}
 	r := mustSlipway(t, "history", name, "--env", "staging", "-o", "json")
-	var recs []promote.Record
-	require.NoError(t, json.Unmarshal([]byte(r.stdout), &recs))
+	var hist promote.HistoryResult
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &hist))
+	recs := hist.Records
 	require.Len(t, recs, writers, "every concurrent promotion is in the history")
 	for _, rec := range recs {
 		assert.True(t, ids[rec.ID], "record %s is one of the writers'", rec.ID)
@@ -267,8 +270,9 @@ func TestPromoteCopiesAcrossRepositories(t *testing.T) {
 	r = mustSlipway(t, "attest", "verify", host+"/"+dstName+"@"+big.Digest.String(), "--key", pub)
 	assert.Contains(t, r.stdout, "gate pass", "the attestation came along and verifies there")
 	r = mustSlipway(t, "history", host+"/"+dstName, "-o", "json")
-	var recs []promote.Record
-	require.NoError(t, json.Unmarshal([]byte(r.stdout), &recs))
+	var hist promote.HistoryResult
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &hist))
+	recs := hist.Records
 	require.Len(t, recs, 1)
 	assert.Equal(t, host+"/"+srcName, recs[0].Source)
 }

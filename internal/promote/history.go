@@ -93,14 +93,32 @@ func readHeadAt(ctx context.Context, store oci.Store, env string, h v1.Hash) (He
 		LatestID:   m.Annotations[annotationLatestID],
 		Previous:   m.Annotations[annotationPrevious],
 	}
-	head.Count, _ = strconv.Atoi(m.Annotations[annotationCount])
+	if head.Count, err = count(m.Annotations, annotationCount); err != nil {
+		return Head{}, fault.Runtimef("history %s of %s in %s: manifest annotation %w", h, env, store.Ref(), err)
+	}
 	for _, l := range m.Layers {
 		if l.MediaType != PageMediaType {
 			return Head{}, fault.Runtimef("history %s of %s has a layer of type %q", h, env, l.MediaType)
 		}
+		if _, err := pageCount(l); err != nil {
+			return Head{}, fault.Runtimef("history %s of %s in %s: %w", h, env, store.Ref(), err)
+		}
 		head.Pages = append(head.Pages, l)
 	}
 	return head, nil
+}
+
+// count reads the non-negative number annotations[key] of a history.
+func count(annotations map[string]string, key string) (int, error) {
+	v := annotations[key]
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q is not a count: %w", key, v, err)
+	}
+	if n < 0 {
+		return 0, fmt.Errorf("%s=%q is not a count: it is negative", key, v)
+	}
+	return n, nil
 }
 
 type page struct {
@@ -115,9 +133,13 @@ func readPage(ctx context.Context, store oci.Store, d v1.Descriptor) ([]Record, 
 	return p.Records, nil
 }
 
-func pageCount(d v1.Descriptor) int {
-	n, _ := strconv.Atoi(d.Annotations[annotationPageCount])
-	return n
+// pageCount is how many records page d holds, as its annotation says.
+func pageCount(d v1.Descriptor) (int, error) {
+	n, err := count(d.Annotations, annotationPageCount)
+	if err != nil {
+		return 0, fmt.Errorf("page %s: annotation %w", d.Digest, err)
+	}
+	return n, nil
 }
 
 // History reads env's history in store: the newest limit records (all
@@ -137,7 +159,11 @@ func (h Head) records(ctx context.Context, store oci.Store, limit int) ([]Record
 	first, n := len(h.Pages), 0
 	for first > 0 && (limit <= 0 || n < limit) {
 		first--
-		if c := pageCount(h.Pages[first]); c > 0 {
+		c, err := pageCount(h.Pages[first])
+		if err != nil {
+			return nil, err
+		}
+		if c > 0 {
 			n += c
 		} else {
 			n += PageSize

@@ -44,7 +44,7 @@ func readSubject(ctx context.Context, store oci.Store, digest v1.Hash) (subject,
 		Annotations  map[string]string `json:"annotations"`
 	}
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return subject{}, fault.Usagef("%s in %s: manifest does not parse: %v", digest, store.Ref(), err)
+		return subject{}, fault.Usagef("%s in %s: manifest does not parse: %w", digest, store.Ref(), err)
 	}
 	s := subject{desc: desc, annotations: m.Annotations}
 	if d := m.Annotations[AnnotationModelDigest]; d != "" {
