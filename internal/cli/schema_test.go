@@ -13,6 +13,7 @@ import (
 	sjson "github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/slipwayhq/slipway/internal/config"
+	"github.com/slipwayhq/slipway/internal/promote"
 )
 
 var updateSchema = flag.Bool("update-schema", false, "rewrite docs/schema from the result types")
@@ -20,7 +21,10 @@ var updateSchema = flag.Bool("update-schema", false, "rewrite docs/schema from t
 // outputTypes names the type each verb prints with --output json: the
 // contract that docs/schema publishes, generated from these types.
 var outputTypes = map[string]any{
-	"config": config.Config{},
+	"config":   config.Config{},
+	"promote":  promote.Result{},
+	"rollback": promote.Result{},
+	"history":  promote.HistoryResult{},
 }
 
 // schemaDir is docs/schema, absolute: tests that run verbs change folder.
