@@ -30,6 +30,9 @@ type PackRequest struct {
 	// (or a nil func) means the local store. The CLI passes the registry
 	// setting's Config.Repository.
 	DefaultRepository func(name string) string
+	// Staging is the local layout folder that stages a registry
+	// destination ("" means the local store, .slipway/<name>).
+	Staging string
 	// Lock is the lock file to write ("" writes none); the lock already
 	// there lends its repository to MountFrom.
 	Lock string
@@ -104,7 +107,11 @@ func PackModel(ctx context.Context, req PackRequest) (*PackResult, error) {
 	// an interrupted push resumes from it, and unchanged files are not re-read.
 	localRef := dstRef
 	if !dstRef.IsLayout() {
-		if localRef, err = req.Client.Parse(LocalStore(name)); err != nil {
+		staging := LocalStore(name)
+		if req.Staging != "" {
+			staging = oci.LayoutPrefix + req.Staging
+		}
+		if localRef, err = req.Client.Parse(staging); err != nil {
 			return nil, err
 		}
 	}
