@@ -42,7 +42,7 @@ aside, then renamed), so an interrupted pull leaves no half file.`,
 			}
 			res, err := modelpack.PullModel(cmd.Context(), req)
 			if mismatch := (*modelpack.MismatchError)(nil); errors.As(err, &mismatch) {
-				printChanges(streams.Stderr, mismatch.Changes)
+				_ = printChanges(streams.Stderr, mismatch.Changes) // the refusal below is what matters
 			}
 			if err != nil {
 				return err

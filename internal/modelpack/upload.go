@@ -65,9 +65,10 @@ func ResolveVersion(ctx context.Context, dst oci.Store, version, bump string) (s
 
 // Upload copies the packed artifact from the local staging store to its
 // destination dst and tags it there (only tags it when dst is the local
-// store). A version tag is immutable: if it already names other bytes Upload refuses (and leaves it untouched); if it names
-// the same bytes it does nothing and reports unchanged. Blobs are all in
-// dst before any tag points at the manifest.
+// store). A version tag is immutable: if it already names other bytes
+// Upload refuses (and leaves it untouched); if it names the same bytes it
+// does nothing and reports unchanged. Blobs are all in dst before any tag
+// points at the manifest.
 func Upload(ctx context.Context, local oci.Store, dst oci.Store, desc v1.Descriptor, version string) (unchanged bool, err error) {
 	tag := version
 	if tag == "" {
