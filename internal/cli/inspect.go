@@ -1,8 +1,9 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
+	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -21,44 +22,36 @@ its older vnd.cnai form, or a KitOps ModelKit), layers and config.`,
   slipway inspect registry.example.com/ml/iris@sha256:… -o json`,
 		Args: exactArgs(1, "REF"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ref, store, err := g.openTagged(args[0])
+			res, err := modelpack.InspectModel(cmd.Context(), modelpack.InspectRequest{Client: g.client, Ref: args[0]})
 			if err != nil {
 				return err
 			}
-			art, err := modelpack.Open(cmd.Context(), store, ref.Identifier())
-			if err != nil {
-				return err
-			}
-			pinned := ref.WithDigest(art.Descriptor.Digest.String()).String()
-			if g.output == "json" {
-				return printJSON(streams.Stdout, map[string]any{
-					"reference": pinned, "digest": art.Descriptor.Digest.String(), "format": art.Format,
-					"name": art.Name, "version": art.Version, "size": art.Size(),
-					"manifest": art.Manifest, "config": json.RawMessage(art.Config),
-				})
-			}
-			w := streams.Stdout
-			fmt.Fprintf(w, "Reference:  %s\nName:       %s\nVersion:    %s\nFormat:     %s\nSize:       %s in %d layers\n",
-				pinned, art.Name, orDash(art.Version), art.Format, progress.Bytes(art.Size()), len(art.Layers))
-			if c := art.Manifest.Annotations["org.opencontainers.image.created"]; c != "" {
-				fmt.Fprintf(w, "Created:    %s\n", c)
-			}
-			fmt.Fprintln(w)
-			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ROLE\tSIZE\tDIGEST\tCONTENT")
-			for _, l := range art.Layers {
-				content := l.Path
-				if content == "" {
-					content = "tar of " + string(l.Info.Role)
-					if l.Info.Compression != "" {
-						content += " (" + l.Info.Compression + ")"
-					}
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Info.Role, progress.Bytes(l.Descriptor.Size), l.Descriptor.Digest.Hex[:12], content)
-			}
-			return tw.Flush()
+			return g.render(streams.Stdout, res, func(w io.Writer) error { return printInspect(w, res) })
 		},
 	}
+}
+
+func printInspect(w io.Writer, res *modelpack.InspectResult) error {
+	fmt.Fprintf(w, "Reference:  %s\nName:       %s\nVersion:    %s\nFormat:     %s\nSize:       %s in %d layers\n",
+		res.Reference, res.Name, orDash(res.Version), res.Format, progress.Bytes(res.Size), len(res.Layers))
+	if res.Created != "" {
+		fmt.Fprintf(w, "Created:    %s\n", res.Created)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROLE\tSIZE\tDIGEST\tCONTENT")
+	for _, l := range res.Layers {
+		content := l.Path
+		if content == "" {
+			content = "tar of " + string(l.Role)
+			if l.Compression != "" {
+				content += " (" + l.Compression + ")"
+			}
+		}
+		_, hex, _ := strings.Cut(l.Digest, ":")
+		fmt.Fprintf(tw, "%s\t%s\t%.12s\t%s\n", l.Role, progress.Bytes(l.Size), hex, content)
+	}
+	return tw.Flush()
 }
 
 func orDash(s string) string {

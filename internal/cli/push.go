@@ -2,10 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
-	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/oci"
 )
 
@@ -24,57 +24,17 @@ tag (semver) that already names other bytes in DST is not moved unless
   slipway push registry.example.com/ml/iris:1.0.0 oci:/mnt/airgap/iris`,
 		Args: exactArgs(2, "SRC and DST"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			src, err := g.parseRef(args[0])
+			res, err := oci.Push(cmd.Context(), oci.PushRequest{
+				Client: g.client, Src: args[0], Dst: args[1], MountFrom: mount, Force: force,
+				Progress: g.progress(streams),
+			})
 			if err != nil {
 				return err
 			}
-			dst, err := g.parseRef(args[1])
-			if err != nil {
+			return g.render(streams.Stdout, res, func(w io.Writer) error {
+				_, err := fmt.Fprintln(w, res.Reference)
 				return err
-			}
-			if src.Identifier() == "" {
-				return fault.Usagef("SRC %s: give a tag or digest (%s:1.0.0 or %s@sha256:…)", src, src, src)
-			}
-			bar := g.bar(streams, "push", 0)
-			defer bar.Finish()
-			if dst.IsLayout() {
-				g.credentialsFor(src)
-			} else {
-				g.credentialsFor(dst)
-			}
-			mountFrom, err := g.mountFrom(mount)
-			if err != nil {
-				return err
-			}
-			srcStore, dstStore := g.store(src.WithTag(""), nil), g.store(dst.WithTag(""), bar, mountFrom)
-			desc, err := srcStore.Resolve(cmd.Context(), src.Identifier())
-			if err != nil {
-				return fmt.Errorf("resolving %s: %w", src, err)
-			}
-			tag := dst.Tag
-			if tag == "" && dst.Digest == "" {
-				tag = src.Tag
-			}
-			if dst.Digest != "" && dst.Digest != desc.Digest.String() {
-				return fault.Usagef("DST %s names digest %s but SRC is %s", dst, dst.Digest, desc.Digest)
-			}
-			if !force {
-				if _, err := oci.CheckVersionTag(cmd.Context(), dstStore, tag, desc.Digest); err != nil {
-					return err
-				}
-			}
-			if size, err := oci.ContentSize(cmd.Context(), srcStore, desc); err == nil {
-				bar.SetTotal(size)
-			}
-			if err := oci.Copy(cmd.Context(), srcStore, dstStore, desc, tag); err != nil {
-				return err
-			}
-			pinned := dst.WithDigest(desc.Digest.String()).String()
-			if g.output == "json" {
-				return printJSON(streams.Stdout, map[string]any{"reference": pinned, "digest": desc.Digest.String(), "tag": tag, "mediaType": desc.MediaType})
-			}
-			fmt.Fprintln(streams.Stdout, pinned)
-			return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "move a version tag that already names other bytes in DST")

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/modelpack"
 	"github.com/slipwayhq/slipway/internal/progress"
 )
@@ -23,42 +22,30 @@ the list of changed, missing and extra files when not.`,
   slipway verify ./model --lock release/slipway.lock`,
 		Args: exactArgs(1, "DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			lock, err := modelpack.ReadLock(lockPath)
+			res, err := modelpack.VerifyModel(modelpack.VerifyRequest{
+				Dir: args[0], Lock: lockPath, Cache: modelpack.OpenHashCache(modelpack.DefaultCachePath()),
+			})
 			if err != nil {
 				return err
 			}
-			changes, err := modelpack.VerifyDir(args[0], lock, modelpack.OpenHashCache(modelpack.DefaultCachePath()))
-			if err != nil {
-				return err
-			}
-			if g.output == "json" {
-				if err := printJSON(streams.Stdout, map[string]any{"dir": args[0], "lock": lockPath, "digest": lock.Digest, "ok": len(changes) == 0, "changes": changesOrEmpty(changes)}); err != nil {
-					return err
+			if err := g.render(streams.Stdout, res, func(w io.Writer) error {
+				if !res.OK {
+					return printChanges(w, res.Changes)
 				}
-			} else if len(changes) > 0 {
-				printChanges(streams.Stdout, changes)
+				_, err := fmt.Fprintf(w, "%s matches %s (%d files, %s)\n", res.Dir, res.Lock, res.Files, res.Digest)
+				return err
+			}); err != nil {
+				return err
 			}
-			if len(changes) > 0 {
-				return fault.Deniedf("%s differs from %s: %d files changed, missing or extra", args[0], lockPath, len(changes))
-			}
-			if g.output != "json" {
-				fmt.Fprintf(streams.Stdout, "%s matches %s (%d files, %s)\n", args[0], lockPath, len(lock.Files), lock.Digest)
-			}
-			return nil
+			return res.Err()
 		},
 	}
 	cmd.Flags().StringVar(&lockPath, "lock", modelpack.LockFileName, "lock file")
 	return cmd
 }
 
-func changesOrEmpty(c []modelpack.Change) []modelpack.Change {
-	if c == nil {
-		return []modelpack.Change{}
-	}
-	return c
-}
-
-func printChanges(w io.Writer, changes []modelpack.Change) {
+// printChanges writes changes as a table: kind, path, size (old -> new).
+func printChanges(w io.Writer, changes []modelpack.Change) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHANGE\tPATH\tSIZE")
 	for _, c := range changes {
@@ -71,5 +58,5 @@ func printChanges(w io.Writer, changes []modelpack.Change) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Kind, c.Path, size)
 	}
-	tw.Flush()
+	return tw.Flush()
 }

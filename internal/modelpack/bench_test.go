@@ -112,8 +112,8 @@ func BenchmarkRepackUnchanged(b *testing.B) {
 		if err != nil {
 			b.Fatalf("Pack(%s): %v", dir, err)
 		}
-		if _, err := modelpack.Publish(ctx, store, store, p.Descriptor, "1.0.0"); err != nil {
-			b.Fatalf("Publish(%s): %v", p.Descriptor.Digest, err)
+		if _, err := modelpack.Upload(ctx, store, store, p.Descriptor, "1.0.0"); err != nil {
+			b.Fatalf("Upload(%s): %v", p.Descriptor.Digest, err)
 		}
 		return p
 	}

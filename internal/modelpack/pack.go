@@ -25,7 +25,7 @@ type PackOptions struct {
 	Dir string
 	// Name overrides the model name (else the Kitfile's, the model card's, or the folder's).
 	Name string
-	// Version is recorded in the artifact; tagging is Publish's job.
+	// Version is recorded in the artifact; tagging is Upload's job.
 	Version string
 	// Datasets are extra files or folders packed as datasets.
 	Datasets []string
@@ -58,7 +58,7 @@ type Packed struct {
 
 // Pack turns the model folder into a ModelPack artifact in store: every file
 // is read once, hashed while it is copied in, files in parallel. The
-// manifest is stored untagged; Publish tags it.
+// manifest is stored untagged; Upload tags it.
 func Pack(ctx context.Context, store oci.LayoutStore, o PackOptions) (*Packed, error) {
 	srcs, kit, err := collect(o.Dir, o.Datasets)
 	if err != nil {

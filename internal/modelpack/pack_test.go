@@ -167,21 +167,21 @@ func TestIgnoreFile(t *testing.T) {
 	assert.Equal(t, "model.onnx", p.Files[0].Path)
 }
 
-func TestPublishVersionIsImmutable(t *testing.T) {
+func TestUploadVersionIsImmutable(t *testing.T) {
 	ctx := context.Background()
 	store := oci.OpenLayout(t.TempDir())
 	p1 := pack(t, writeTree(t, sample), store, nil)
-	unchanged, err := Publish(ctx, store, store, p1.Descriptor, "1.0.0")
+	unchanged, err := Upload(ctx, store, store, p1.Descriptor, "1.0.0")
 	require.NoError(t, err)
 	assert.False(t, unchanged)
 
-	unchanged, err = Publish(ctx, store, store, p1.Descriptor, "1.0.0")
+	unchanged, err = Upload(ctx, store, store, p1.Descriptor, "1.0.0")
 	require.NoError(t, err)
 	assert.True(t, unchanged, "re-publishing the same bytes should be a no-op")
 
 	other := map[string]string{"model.onnx": "other"}
 	p2 := pack(t, writeTree(t, other), store, nil)
-	_, err = Publish(ctx, store, store, p2.Descriptor, "1.0.0")
+	_, err = Upload(ctx, store, store, p2.Descriptor, "1.0.0")
 	require.Error(t, err)
 	assert.Equal(t, fault.Denied, fault.KindOf(err))
 	d, err := store.Resolve(ctx, "1.0.0")

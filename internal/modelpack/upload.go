@@ -63,12 +63,13 @@ func ResolveVersion(ctx context.Context, dst oci.Store, version, bump string) (s
 	return prefix + next.String(), nil
 }
 
-// Publish tags the packed artifact in dst, copying it from the local store
-// first when dst is elsewhere. A version tag is immutable: if it already
-// names other bytes Publish refuses (and leaves it untouched); if it names
-// the same bytes it does nothing and reports unchanged. Blobs are all in
-// dst before any tag points at the manifest.
-func Publish(ctx context.Context, local oci.Store, dst oci.Store, desc v1.Descriptor, version string) (unchanged bool, err error) {
+// Upload copies the packed artifact from the local staging store to its
+// destination dst and tags it there (only tags it when dst is the local
+// store). A version tag is immutable: if it already names other bytes
+// Upload refuses (and leaves it untouched); if it names the same bytes it
+// does nothing and reports unchanged. Blobs are all in dst before any tag
+// points at the manifest.
+func Upload(ctx context.Context, local oci.Store, dst oci.Store, desc v1.Descriptor, version string) (unchanged bool, err error) {
 	tag := version
 	if tag == "" {
 		tag = LatestTag

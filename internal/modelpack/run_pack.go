@@ -1,0 +1,186 @@
+package modelpack
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/oci"
+	"github.com/slipwayhq/slipway/internal/progress"
+)
+
+// PackRequest says which folder PackModel packs and where the artifact goes.
+type PackRequest struct {
+	// Client reaches the destination; the command-line credentials go to
+	// its registry.
+	Client oci.Client
+	// Dir is the model folder.
+	Dir string
+	// Name is the model name ("" takes the Kitfile's, the model card's, or
+	// the folder's).
+	Name string
+	// Version is the semantic version to tag; Bump (patch, minor, major)
+	// computes it from the tags in the destination instead.
+	Version, Bump string
+	// To is the destination repository, without tag or digest ("" means
+	// DefaultRepository(name), else the local store oci:.slipway/<name>).
+	To string
+	// DefaultRepository gives the destination of a model without To; ""
+	// (or a nil func) means the local store. The CLI passes the registry
+	// setting's Config.Repository.
+	DefaultRepository func(name string) string
+	// Staging is the local layout folder that stages a registry
+	// destination ("" means the local store, .slipway/<name>).
+	Staging string
+	// Lock is the lock file to write ("" writes none); the lock already
+	// there lends its repository to MountFrom.
+	Lock string
+	// Datasets are extra files or folders packed as datasets.
+	Datasets []string
+	// Cache skips reading files whose stat is unchanged; nil reads every file.
+	Cache *HashCache
+	// MountFrom lists repositories of the destination's registry that may
+	// hold the blobs already.
+	MountFrom []string
+	// Epoch is the time recorded in tars and the config (SOURCE_DATE_EPOCH).
+	Epoch time.Time
+	// Progress starts the "pack" and "push" bars.
+	Progress progress.Factory
+}
+
+// PackResult is what PackModel packed and where it went.
+type PackResult struct {
+	// Name is the model name.
+	Name string `json:"name"`
+	// Version is the version tagged ("" when none was asked for).
+	Version string `json:"version"`
+	// Reference is the destination pinned by digest.
+	Reference string `json:"reference"`
+	// Tag is the destination with the tag set (the version, else latest).
+	Tag string `json:"tag"`
+	// Digest is the artifact's manifest digest.
+	Digest string `json:"digest"`
+	// Unchanged says the destination already held these bytes under the tag.
+	Unchanged bool `json:"unchanged"`
+	// Files are the packed files, as in the lock.
+	Files []LockFile `json:"files"`
+	// Size is the total size of the packed files in bytes.
+	Size int64 `json:"size"`
+	// BytesRead is how many bytes were read from the model folder.
+	BytesRead int64 `json:"bytesRead"`
+	// FilesCached is how many files' digests came from the hash cache.
+	FilesCached int `json:"filesCached"`
+	// Lock is the lock file written ("" when none).
+	Lock string `json:"lock"`
+}
+
+// LocalStore is the local store of the model called name: the staging
+// area of every pack, and the destination when none is given.
+func LocalStore(name string) string { return oci.LayoutPrefix + ".slipway/" + name }
+
+// PackModel packs req.Dir into the local store, uploads it to the
+// destination (blobs the registry holds in a repository of the lock's
+// previous reference are mounted, not uploaded), tags it with the version
+// given or bumped, and writes the lock. A version that already names
+// other bytes is refused (fault.Denied) and no lock is written.
+func PackModel(ctx context.Context, req PackRequest) (*PackResult, error) {
+	name, err := Name(req.Dir, req.Name)
+	if err != nil {
+		return nil, err
+	}
+	to := req.To
+	if to == "" && req.DefaultRepository != nil {
+		to = req.DefaultRepository(name)
+	}
+	if to == "" {
+		to = LocalStore(name)
+	}
+	dstRef, err := req.Client.Parse(to)
+	if err != nil {
+		return nil, err
+	}
+	if dstRef.Identifier() != "" {
+		return nil, fault.Usagef("--to %s: give a repository without tag or digest; the version comes from --version or --bump", to)
+	}
+	// The local store doubles as the staging area for a registry destination:
+	// an interrupted push resumes from it, and unchanged files are not re-read.
+	localRef := dstRef
+	if !dstRef.IsLayout() {
+		staging := LocalStore(name)
+		if req.Staging != "" {
+			staging = oci.LayoutPrefix + req.Staging
+		}
+		if localRef, err = req.Client.Parse(staging); err != nil {
+			return nil, err
+		}
+	}
+	mount, err := req.Client.MountFrom(slices.Concat(req.MountFrom, previousRepository(req.Client, req.Lock)))
+	if err != nil {
+		return nil, err
+	}
+	client := req.Client.For(dstRef)
+	local := oci.OpenLayout(localRef.Layout)
+	var dst oci.Store = local
+	packBar, pushBar := req.Progress.Start("pack", 0), (*progress.Bar)(nil)
+	if !dstRef.IsLayout() {
+		pushBar = req.Progress.Start("push", 0)
+		dst = client.OpenWithProgress(dstRef, pushBar, mount)
+	}
+	defer pushBar.Finish()
+
+	version, err := ResolveVersion(ctx, dst, req.Version, req.Bump)
+	if err != nil {
+		packBar.Finish()
+		return nil, err
+	}
+	packed, err := Pack(ctx, local, PackOptions{
+		Dir: req.Dir, Name: name, Version: version, Datasets: req.Datasets,
+		Epoch: req.Epoch, Cache: req.Cache, Progress: packBar,
+	})
+	packBar.Finish()
+	if err != nil {
+		return nil, err
+	}
+	pushBar.SetTotal(packed.TotalBytes)
+	unchanged, err := Upload(ctx, local, dst, packed.Descriptor, version)
+	if err != nil {
+		return nil, err
+	}
+	tag := version
+	if tag == "" {
+		tag = LatestTag
+	}
+	lock := &Lock{
+		LockVersion: LockVersion, Name: packed.Name, Version: version, Reference: dstRef.WithTag(tag).String(),
+		Digest: packed.Descriptor.Digest.String(), ArtifactType: ArtifactType, Files: packed.Files,
+	}
+	if req.Lock != "" {
+		if err := lock.Write(req.Lock); err != nil {
+			return nil, err
+		}
+	}
+	return &PackResult{
+		Name: packed.Name, Version: version, Reference: dstRef.WithDigest(lock.Digest).String(),
+		Tag: lock.Reference, Digest: lock.Digest, Unchanged: unchanged, Files: packed.Files,
+		Size: packed.TotalBytes, BytesRead: packed.BytesRead, FilesCached: packed.FilesCached, Lock: req.Lock,
+	}, nil
+}
+
+// previousRepository is the registry repository of the lock at path, whose
+// blobs a new pack to the same registry may mount. A missing or foreign
+// lock lends nothing: it must not break a pack.
+func previousRepository(c oci.Client, path string) []string {
+	if path == "" {
+		return nil
+	}
+	prev, err := ReadLock(path)
+	if err != nil {
+		return nil
+	}
+	ref, err := c.Parse(prev.Reference)
+	if err != nil || ref.IsLayout() {
+		return nil
+	}
+	return []string{ref.Repository()}
+}

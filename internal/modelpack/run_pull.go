@@ -1,0 +1,108 @@
+package modelpack
+
+import (
+	"context"
+
+	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/oci"
+	"github.com/slipwayhq/slipway/internal/progress"
+)
+
+// PullRequest says which model PullModel fetches into which folder.
+type PullRequest struct {
+	// Client reaches the source; the command-line credentials go to its registry.
+	Client oci.Client
+	// Ref is the model, with a tag or digest; "" takes the lock's reference
+	// and digest, and checks the files against the lock.
+	Ref string
+	// Dir is the folder the files go to.
+	Dir string
+	// Lock is the lock file read when Ref is "".
+	Lock string
+	// Only lists roles or path globs to fetch (all files when empty).
+	Only []string
+	// Progress starts the "pull" bar.
+	Progress progress.Factory
+}
+
+// PullResult is what PullModel fetched.
+type PullResult struct {
+	// Reference is the model pinned by digest.
+	Reference string `json:"reference"`
+	// Digest is the artifact's manifest digest.
+	Digest string `json:"digest"`
+	// Dir is the folder written.
+	Dir string `json:"dir"`
+	// Files are the paths written, folders left out.
+	Files []string `json:"files"`
+	// Name and Version are the model's, from its config.
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// PullModel writes the files of the model req.Ref (or the lock's) into
+// req.Dir, every byte verified as it streams. Pulled by lock without Only,
+// the folder must then match the lock: files that differ are refused with
+// fault.Denied and a *MismatchError (extra files in the folder are fine).
+func PullModel(ctx context.Context, req PullRequest) (*PullResult, error) {
+	sel, err := ParseSelection(req.Only)
+	if err != nil {
+		return nil, err
+	}
+	var lock *Lock
+	refStr := req.Ref
+	if refStr == "" {
+		if lock, err = ReadLock(req.Lock); err != nil {
+			return nil, err
+		}
+		refStr = lock.Reference
+	}
+	ref, err := req.Client.Parse(refStr)
+	if err != nil {
+		return nil, err
+	}
+	if lock != nil {
+		ref = ref.WithDigest(lock.Digest)
+	}
+	if ref.Identifier() == "" {
+		return nil, fault.Usagef("REF %s: give a tag or digest", ref)
+	}
+	store := req.Client.For(ref).Open(ref)
+	art, err := Open(ctx, store, ref.Identifier())
+	if err != nil {
+		return nil, err
+	}
+	bar := req.Progress.Start("pull", art.Size())
+	written, err := Pull(ctx, store, art, req.Dir, PullOptions{Select: sel, Progress: bar.Add})
+	bar.Finish()
+	if err != nil {
+		return nil, err
+	}
+	if lock != nil && len(req.Only) == 0 {
+		if err := checkAgainstLock(req.Dir, req.Lock, lock); err != nil {
+			return nil, err
+		}
+	}
+	return &PullResult{
+		Reference: ref.WithDigest(art.Descriptor.Digest.String()).String(), Digest: art.Descriptor.Digest.String(),
+		Dir: req.Dir, Files: written, Name: art.Name, Version: art.Version,
+	}, nil
+}
+
+// checkAgainstLock refuses a pulled folder whose files differ from the lock.
+func checkAgainstLock(dir, path string, lock *Lock) error {
+	changes, err := VerifyDir(dir, lock, nil)
+	if err != nil {
+		return err
+	}
+	var bad []Change
+	for _, c := range changes {
+		if c.Kind != "extra" { // the folder may hold other files
+			bad = append(bad, c)
+		}
+	}
+	if len(bad) > 0 {
+		return fault.Wrap(fault.Denied, &MismatchError{Dir: dir, Lock: path, Changes: bad, AfterPull: true})
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+package modelpack
+
+import (
+	"fmt"
+
+	"github.com/slipwayhq/slipway/internal/fault"
+)
+
+// VerifyRequest says which folder VerifyModel checks against which lock.
+type VerifyRequest struct {
+	// Dir is the model folder.
+	Dir string
+	// Lock is the lock file's path.
+	Lock string
+	// Cache skips hashing files whose stat is unchanged; nil hashes every file.
+	Cache *HashCache
+}
+
+// VerifyResult is how a folder compares with its lock.
+type VerifyResult struct {
+	// Dir is the folder checked.
+	Dir string `json:"dir"`
+	// Lock is the lock file it was checked against.
+	Lock string `json:"lock"`
+	// Digest is the artifact digest the lock records.
+	Digest string `json:"digest"`
+	// OK says every file matches the lock and there are no others.
+	OK bool `json:"ok"`
+	// Changes are the files changed, missing or extra (never null).
+	Changes []Change `json:"changes"`
+	// Files is how many files the lock lists.
+	Files int `json:"files"`
+}
+
+// Err is the refusal (fault.Denied, a *MismatchError) of a folder that
+// differs from its lock, nil when it matches.
+func (r *VerifyResult) Err() error {
+	if r.OK {
+		return nil
+	}
+	return fault.Wrap(fault.Denied, &MismatchError{Dir: r.Dir, Lock: r.Lock, Changes: r.Changes})
+}
+
+// VerifyModel compares req.Dir with the lock file req.Lock. A folder that
+// differs is a result with OK false, not an error: see VerifyResult.Err.
+func VerifyModel(req VerifyRequest) (*VerifyResult, error) {
+	lock, err := ReadLock(req.Lock)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := VerifyDir(req.Dir, lock, req.Cache)
+	if err != nil {
+		return nil, err
+	}
+	return &VerifyResult{
+		Dir: req.Dir, Lock: req.Lock, Digest: lock.Digest, OK: len(changes) == 0,
+		Changes: nonNil(changes), Files: len(lock.Files),
+	}, nil
+}
+
+// MismatchError is a folder whose files differ from its lock.
+type MismatchError struct {
+	// Dir is the folder and Lock the lock file.
+	Dir, Lock string
+	// Changes are the files that differ.
+	Changes []Change
+	// AfterPull says the folder was just pulled from the lock's reference.
+	AfterPull bool
+}
+
+func (e *MismatchError) Error() string {
+	if e.AfterPull {
+		return fmt.Sprintf("%s does not match the lock after pull: %d files differ", e.Dir, len(e.Changes))
+	}
+	return fmt.Sprintf("%s differs from %s: %d files changed, missing or extra", e.Dir, e.Lock, len(e.Changes))
+}
+
+func nonNil(c []Change) []Change {
+	if c == nil {
+		return []Change{}
+	}
+	return c
+}
