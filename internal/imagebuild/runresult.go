@@ -20,9 +20,9 @@ type RunResult struct {
 	// Base is the image the model was appended to.
 	Base BaseInfo `json:"base"`
 	// Images are the platform images (one when the base is a single image).
-	Images []PlatformImage `json:"images"`
+	Images []ImageInfo `json:"images"`
 	// Layers are the layers the build added (the same on every platform).
-	Layers []Layer `json:"layers"`
+	Layers []LayerInfo `json:"layers"`
 	// SBOM is the SPDX referrer pinned to its digest; empty with no SBOM.
 	SBOM string `json:"sbom"`
 	// Model is the model the image holds.
@@ -47,6 +47,40 @@ type ModelInfo struct {
 	Digest string `json:"digest"`
 	// Dir is the absolute folder of the model's files in the image.
 	Dir string `json:"dir"`
+}
+
+// ImageInfo is one platform's image in a build.
+type ImageInfo struct {
+	// Platform is os/arch[/variant].
+	Platform string `json:"platform"`
+	// Digest is the platform image's manifest digest.
+	Digest string `json:"digest"`
+}
+
+// LayerInfo is a layer a build added.
+type LayerInfo struct {
+	// Digest is the layer's digest (also its diffID: it is uncompressed).
+	Digest string `json:"digest"`
+	// Size is the layer's size in bytes.
+	Size int64 `json:"size"`
+	// What the layer holds, as its history entry says.
+	What string `json:"what"`
+	// Cached is true when its digest came from the layer cache.
+	Cached bool `json:"cached"`
+	// Files are the files the layer holds.
+	Files []FileInfo `json:"files"`
+}
+
+// FileInfo is a file a build put into the image.
+type FileInfo struct {
+	// Path is the absolute path in the image.
+	Path string `json:"path"`
+	// Size is the file's size in bytes.
+	Size int64 `json:"size"`
+	// SHA256 is the hex sha256 of the file's content.
+	SHA256 string `json:"sha256"`
+	// SHA1 is the hex sha1 of the file's content (SPDX wants one).
+	SHA1 string `json:"sha1"`
 }
 
 // Platforms lists the platforms built, as os/arch[/variant].
@@ -76,12 +110,20 @@ func newRunResult(o *Options, dst oci.Ref, res *Result) *RunResult {
 		Tags:      o.Tags,
 		Unchanged: res.Unchanged,
 		Base:      BaseInfo{Name: o.BaseName},
-		Images:    res.Images,
-		Layers:    res.Layers,
 		Model: ModelInfo{
 			Name: o.Model.Name, Version: o.Model.Version,
 			Digest: o.Model.Descriptor.Digest.String(), Dir: res.ModelDir,
 		},
+	}
+	for _, img := range res.Images {
+		out.Images = append(out.Images, ImageInfo{Platform: img.Platform, Digest: img.Digest.String()})
+	}
+	for _, l := range res.Layers {
+		li := LayerInfo{Digest: l.Digest.String(), Size: l.Size, What: l.What, Cached: l.Cached}
+		for _, f := range l.Files {
+			li.Files = append(li.Files, FileInfo{Path: f.Path, Size: f.Size, SHA256: f.SHA256, SHA1: f.SHA1})
+		}
+		out.Layers = append(out.Layers, li)
 	}
 	if o.Base != nil {
 		out.Base.Digest = res.BaseDigest.String()
