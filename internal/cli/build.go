@@ -88,11 +88,6 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, streams IO,
 	}
 	req.Client, req.Model, req.Registry = g.client, modelArg, g.cfg.Registry
 	req.Progress, req.Getenv = g.progress(streams), os.Getenv
-	if !o.noCache {
-		if p := modelpack.DefaultCachePath(); p != "" {
-			req.CacheDir = filepath.Dir(p)
-		}
-	}
 	res, err := imagebuild.Run(cmd.Context(), req)
 	if err != nil {
 		return err
@@ -111,6 +106,9 @@ func (o *buildOptions) request(cmd *cobra.Command) (req imagebuild.Request, err 
 		ModelDir: o.modelDir, SBOM: o.sbom == "spdx",
 		Config: imagebuild.Config{Env: o.env, Ports: o.ports, WorkingDir: o.workdir, User: o.user},
 		Tool:   "slipway-" + strings.Fields(versionString())[0],
+	}
+	if p := modelpack.DefaultCachePath(); p != "" {
+		req.CacheDir = filepath.Dir(p)
 	}
 	if o.sbom != "spdx" && o.sbom != "none" {
 		return req, fault.Usagef("--sbom %q: want spdx or none", o.sbom)

@@ -91,54 +91,36 @@ func Run(ctx context.Context, req Request) (*RunResult, error) {
 	if err := opts.Check(); err != nil {
 		return nil, err
 	}
-	var dst oci.Ref
-	var err error
-	if req.To != "" { // a bad destination fails before the model is read
-		if dst, err = parseDest(req.Client, req.To); err != nil {
-			return nil, err
-		}
-	}
-	base, err := parseBase(req.Client, req.Base)
+	r, err := readRefs(req)
 	if err != nil {
 		return nil, err
 	}
-	model, err := locateModel(req.Client, req.Model, req.LocalStore)
-	if err != nil {
-		return nil, err
+	if r.base.Identifier() != "" {
+		opts.Base, opts.BaseID = r.client.Open(r.base), r.base.Identifier()
 	}
-	credTarget, err := destRegistry(req, dst)
-	if err != nil {
-		return nil, err
-	}
-	client := req.Client.For(credTarget, model.ref, base)
-
-	if base.Identifier() != "" {
-		opts.Base, opts.BaseID = client.Open(base), base.Identifier()
-	}
-	opts.BaseName = baseName(req.Base, base)
+	opts.BaseName = baseName(req.Base, r.base)
 	if !req.NoCache && req.CacheDir != "" {
 		opts.CacheDir = filepath.Join(req.CacheDir, "layers")
 	}
-	if err := openModel(ctx, client, req, &model, &opts); err != nil {
+	if err := openModel(ctx, r.client, req, &r.model, &opts); err != nil {
 		return nil, err
 	}
 	if req.To == "" {
-		if dst, err = defaultDest(req, opts.Model.Name); err != nil {
+		if r.dst, err = defaultDest(req, opts.Model.Name); err != nil {
 			return nil, err
 		}
 	}
-	opts.Tags = tagsFor(dst, req.Tags)
-	mountFrom, err := mounts(client, req.MountFrom, model.ref)
-	if err != nil {
-		return nil, err
+	if !r.model.ref.IsLayout() {
+		r.mounts = append(r.mounts, r.model.ref.Repo)
 	}
-	var pushBar *progress.Bar
-	if !dst.IsLayout() {
-		pushBar = req.Progress.Start("push", 0)
-	}
-	opts.Dest = client.OpenWithProgress(dst, pushBar, mountFrom)
+	opts.Tags = tagsFor(r.dst, req.Tags)
 	opts.Source, opts.Revision = provenance(req.Getenv)
 	opts.Version = opts.Model.Version
+	var pushBar *progress.Bar
+	if !r.dst.IsLayout() {
+		pushBar = req.Progress.Start("push", 0)
+	}
+	opts.Dest = r.client.OpenWithProgress(r.dst, pushBar, oci.WithMountFrom(r.mounts...))
 	hashBar := req.Progress.Start("layers", 0)
 	opts.Progress = hashBar
 	res, err := Build(ctx, opts)
@@ -147,7 +129,42 @@ func Run(ctx context.Context, req Request) (*RunResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newRunResult(&opts, dst, res), nil
+	return newRunResult(&opts, r.dst, res), nil
+}
+
+// refs are a request's references, read (and bad ones refused) before any
+// store is opened, and the client they give.
+type refs struct {
+	// dst is zero until the model's name is known when To is empty.
+	dst, base oci.Ref
+	model     modelArg
+	mounts    []name.Repository
+	// client gives the command-line credentials to the destination's
+	// registry, else the model's, else the base's.
+	client oci.Client
+}
+
+func readRefs(req Request) (r refs, err error) {
+	if req.To != "" { // a bad destination fails before the model is read
+		if r.dst, err = parseDest(req.Client, req.To); err != nil {
+			return r, err
+		}
+	}
+	if r.base, err = parseBase(req.Client, req.Base); err != nil {
+		return r, err
+	}
+	if r.mounts, err = parseMounts(req.Client, req.MountFrom); err != nil {
+		return r, err
+	}
+	if r.model, err = locateModel(req.Client, req.Model, req.LocalStore); err != nil {
+		return r, err
+	}
+	dstRegistry, err := destRegistry(req, r.dst)
+	if err != nil {
+		return r, err
+	}
+	r.client = req.Client.For(dstRegistry, r.model.ref, r.base)
+	return r, nil
 }
 
 // parseDest reads To: a repository, optionally with a tag.
@@ -223,9 +240,8 @@ func tagsFor(dst oci.Ref, tags []string) []string {
 	return out
 }
 
-// mounts is the option that mounts layers from repos and from the model's
-// repository (when the model is in a registry) instead of uploading them.
-func mounts(c oci.Client, repos []string, model oci.Ref) (oci.Option, error) {
+// parseMounts reads MountFrom: repositories of a registry.
+func parseMounts(c oci.Client, repos []string) ([]name.Repository, error) {
 	var out []name.Repository
 	for _, r := range repos {
 		ref, err := c.Parse(r)
@@ -237,8 +253,5 @@ func mounts(c oci.Client, repos []string, model oci.Ref) (oci.Option, error) {
 		}
 		out = append(out, ref.Repo)
 	}
-	if !model.IsLayout() {
-		out = append(out, model.Repo)
-	}
-	return oci.WithMountFrom(out...), nil
+	return out, nil
 }
