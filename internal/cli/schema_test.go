@@ -6,13 +6,19 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/invopop/jsonschema"
 	sjson "github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/slipwayhq/slipway/internal/config"
+	"github.com/slipwayhq/slipway/internal/imagebuild"
+	"github.com/slipwayhq/slipway/internal/modelpack"
+	"github.com/slipwayhq/slipway/internal/oci"
 	"github.com/slipwayhq/slipway/internal/promote"
 )
 
@@ -22,6 +28,13 @@ var updateSchema = flag.Bool("update-schema", false, "rewrite docs/schema from t
 // contract that docs/schema publishes, generated from these types.
 var outputTypes = map[string]any{
 	"config":   config.Config{},
+	"pack":     modelpack.PackResult{},
+	"push":     oci.PushResult{},
+	"pull":     modelpack.PullResult{},
+	"verify":   modelpack.VerifyResult{},
+	"diff":     modelpack.DiffResult{},
+	"inspect":  modelpack.InspectResult{},
+	"build":    imagebuild.RunResult{},
 	"promote":  promote.Result{},
 	"rollback": promote.Result{},
 	"history":  promote.HistoryResult{},
@@ -40,7 +53,7 @@ var schemaDir = func() string {
 // types' and fields' doc comments as descriptions.
 func schemaFor(t *testing.T, verb string, v any) []byte {
 	t.Helper()
-	r := &jsonschema.Reflector{CommentMap: goComments(t)}
+	r := &jsonschema.Reflector{CommentMap: goComments(t), Mapper: textTypes}
 	s := r.Reflect(v)
 	s.ID = jsonschema.ID("https://github.com/slipwayhq/slipway/blob/main/docs/schema/" + verb + ".schema.json")
 	s.Title = "slipway " + strings.ReplaceAll(verb, "-", " ") + " --output json"
@@ -49,6 +62,15 @@ func schemaFor(t *testing.T, verb string, v any) []byte {
 		t.Fatal(err)
 	}
 	return append(b, '\n')
+}
+
+// textTypes gives the schema of types that marshal as strings although
+// they are structs.
+func textTypes(t reflect.Type) *jsonschema.Schema {
+	if t == reflect.TypeFor[v1.Hash]() {
+		return &jsonschema.Schema{Type: "string", Pattern: "^[a-z0-9]+:[a-f0-9]+$", Description: "a content digest, algorithm:hex"}
+	}
+	return nil
 }
 
 var comments map[string]string
