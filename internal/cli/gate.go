@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -56,21 +57,8 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 			if err != nil {
 				return err
 			}
-			if err := announce.Verdict(cmd.Context(), res.Verdict, announce.VerdictOptions{
-				Getenv: os.Getenv, Stderr: streams.Stderr, MarkdownReport: markdownReport(req.Reports),
-				Attestation: res.Attestation, Annotate: g.output != report.GitHub,
-			}); err != nil {
+			if err := g.showVerdict(cmd.Context(), streams, req, res); err != nil {
 				return err
-			}
-			r, err := report.New(g.output, report.WithColor(colorOn(streams.Stdout)))
-			if err != nil {
-				return err
-			}
-			if err := r.Report(streams.Stdout, res.Verdict); err != nil {
-				return err
-			}
-			if res.Attestation != "" && g.output == "text" {
-				fmt.Fprintf(streams.Stderr, "attestation: %s\n", res.Attestation)
 			}
 			return res.Err()
 		},
@@ -86,6 +74,28 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 	f.BoolVar(&o.failOnWarn, "fail-on-warn", false, "exit 4 when there are warnings and no failures")
 	f.BoolVar(&o.noAttest, "no-attest", false, "do not store the verdict as an attestation")
 	return cmd
+}
+
+// showVerdict publishes the verdict to the CI system, then prints it in
+// the --output format (and where the attestation went, for people).
+func (g *globalOptions) showVerdict(ctx context.Context, streams IO, req gate.Request, res *gate.Result) error {
+	if err := announce.Verdict(ctx, res.Verdict, announce.VerdictOptions{
+		Getenv: os.Getenv, Stderr: streams.Stderr, MarkdownReport: markdownReport(req.Reports),
+		Attestation: res.Attestation, Annotate: g.output != report.GitHub,
+	}); err != nil {
+		return err
+	}
+	r, err := report.New(g.output, report.WithColor(colorOn(streams.Stdout)))
+	if err != nil {
+		return err
+	}
+	if err := r.Report(streams.Stdout, res.Verdict); err != nil {
+		return err
+	}
+	if res.Attestation != "" && g.output == "text" {
+		fmt.Fprintf(streams.Stderr, "attestation: %s\n", res.Attestation)
+	}
+	return nil
 }
 
 // request maps the flags onto a gate.Request.
