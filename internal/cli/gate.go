@@ -100,9 +100,6 @@ func (g *globalOptions) showVerdict(ctx context.Context, streams IO, req gate.Re
 
 // request maps the flags onto a gate.Request.
 func (o *gateOptions) request(g *globalOptions, streams IO, ref string) (gate.Request, error) {
-	if o.metrics == "" {
-		return gate.Request{}, fault.Usagef("--metrics is required: the evaluation metrics of the model (JSON, YAML or name,value CSV)")
-	}
 	reports, err := parseReports(o.reports)
 	if err != nil {
 		return gate.Request{}, err

@@ -79,7 +79,7 @@ type Result struct {
 	Reference string `json:"reference"`
 	// Attestation is the stored attestation, pinned by digest; "" with NoAttest.
 	Attestation string `json:"attestation,omitempty"`
-	// Signed says the attestation is signed, with KeyID's key.
+	// KeyID is the key that signed the attestation; "" when unsigned.
 	KeyID string `json:"keyid,omitempty"`
 	// Reports are the report files written, by path.
 	Reports []string `json:"reports,omitempty"`
