@@ -137,7 +137,9 @@ func TestVerifyAttestation(t *testing.T) {
 		want  []string
 	}{
 		{"none attached", func(t *testing.T, s subject) {}, []string{"no " + attest.PredicateGate + " attestation is attached"}},
-		{"unsigned", func(t *testing.T, s subject) { s.attach(t, "", attest.PredicateGate, gatePredicate("pass"), decided, nil) }, []string{"verifies with key"}},
+		{"unsigned", func(t *testing.T, s subject) {
+			s.attach(t, "", attest.PredicateGate, gatePredicate("pass"), decided, nil)
+		}, []string{"verifies with key"}},
 		{"another key", func(t *testing.T, s subject) {
 			s.attach(t, otherPriv, attest.PredicateGate, gatePredicate("pass"), decided, nil)
 		}, []string{"verifies with key"}},
@@ -191,7 +193,9 @@ func TestVerifyAttestation(t *testing.T) {
 			return attest.VerifyRequest{Reference: s.ref, Key: filepath.Join(t.TempDir(), "missing.pub")}
 		}, "missing.pub"},
 		{"no tag", func(s subject) attest.VerifyRequest { return attest.VerifyRequest{Reference: s.repo, Key: otherPub} }, "give a tag or digest"},
-		{"unknown tag", func(s subject) attest.VerifyRequest { return attest.VerifyRequest{Reference: s.repo + ":9.9.9", Key: otherPub} }, "9.9.9"},
+		{"unknown tag", func(s subject) attest.VerifyRequest {
+			return attest.VerifyRequest{Reference: s.repo + ":9.9.9", Key: otherPub}
+		}, "9.9.9"},
 	}
 	for _, tt := range usage {
 		t.Run(tt.name, func(t *testing.T) {
