@@ -6,20 +6,13 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/slipwayhq/slipway/internal/announce"
-	"github.com/slipwayhq/slipway/internal/attest"
-	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/gate"
-	"github.com/slipwayhq/slipway/internal/modelpack"
-	"github.com/slipwayhq/slipway/internal/oci"
-	"github.com/slipwayhq/slipway/internal/policy"
 	"github.com/slipwayhq/slipway/internal/report"
 )
 
@@ -56,7 +49,18 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 		Annotations: map[string]string{annotationFormats: strings.Join(report.Formats(), ",")},
 		Args:        exactArgs(1, "REF"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runGate(cmd.Context(), g, o, streams, args[0])
+			req, err := o.request(g, streams, args[0])
+			if err != nil {
+				return err
+			}
+			res, err := gate.Run(cmd.Context(), req)
+			if err != nil {
+				return err
+			}
+			if err := g.showVerdict(cmd.Context(), streams, req, res); err != nil {
+				return err
+			}
+			return res.Err()
 		},
 	}
 	f := cmd.Flags()
@@ -72,75 +76,12 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 	return cmd
 }
 
-func runGate(ctx context.Context, g *globalOptions, o *gateOptions, streams IO, refArg string) error {
-	if o.metrics == "" {
-		return fault.Usagef("--metrics is required: the evaluation metrics of the model (JSON, YAML or name,value CSV)")
-	}
-	reports, err := parseReports(o.reports)
-	if err != nil {
-		return err
-	}
-	var signer *attest.Signer
-	if o.key != "" {
-		if signer, err = attest.LoadPrivateKey(o.key); err != nil {
-			return err
-		}
-	}
-	ref, store, err := g.openTagged(refArg)
-	if err != nil {
-		return err
-	}
-	art, err := modelpack.Open(ctx, store, ref.Identifier())
-	if err != nil {
-		return err
-	}
-	pinned := ref.WithDigest(art.Descriptor.Digest.String())
-
-	engine, err := o.policy.compile(ctx, g)
-	if err != nil {
-		return err
-	}
-	baseline, err := g.readBaseline(ctx, o.baseline)
-	if err != nil {
-		return err
-	}
-	ciCtx := ci.Context(os.Getenv)
-	now := time.Now()
-	in, err := gate.BuildInput(ctx, gate.Sources{
-		Store: store, Artifact: art, Reference: pinned.String(), Metrics: o.metrics,
-		Baseline: baseline, Card: o.card, Drift: o.drift, CI: ciCtx, Now: now,
-	})
-	if err != nil {
-		return err
-	}
-	config, err := policyConfig(ctx, engine)
-	if err != nil {
-		return err
-	}
-	verdict, err := gate.Decide(ctx, engine, in, config, ciCtx, now)
-	if err != nil {
-		return err
-	}
-
-	attestation := ""
-	if !o.noAttest {
-		d, err := attachVerdict(ctx, store, art, verdict, signer)
-		if err != nil {
-			return err
-		}
-		attestation = ref.WithDigest(d.Digest.String()).String()
-	}
-	if err := writeReports(reports, verdict); err != nil {
-		return err
-	}
-	mdReport := ""
-	for _, r := range reports {
-		if r.format == report.Markdown {
-			mdReport = r.path
-		}
-	}
-	if err := announce.Verdict(ctx, verdict, announce.VerdictOptions{
-		Getenv: os.Getenv, Stderr: streams.Stderr, MarkdownReport: mdReport, Attestation: attestation, Annotate: g.output != report.GitHub,
+// showVerdict publishes the verdict to the CI system, then prints it in
+// the --output format (and where the attestation went, for people).
+func (g *globalOptions) showVerdict(ctx context.Context, streams IO, req gate.Request, res *gate.Result) error {
+	if err := announce.Verdict(ctx, res.Verdict, announce.VerdictOptions{
+		Getenv: os.Getenv, Stderr: streams.Stderr, MarkdownReport: markdownReport(req.Reports),
+		Attestation: res.Attestation, Annotate: g.output != report.GitHub,
 	}); err != nil {
 		return err
 	}
@@ -148,68 +89,57 @@ func runGate(ctx context.Context, g *globalOptions, o *gateOptions, streams IO, 
 	if err != nil {
 		return err
 	}
-	if err := r.Report(streams.Stdout, verdict); err != nil {
+	if err := r.Report(streams.Stdout, res.Verdict); err != nil {
 		return err
 	}
-	if attestation != "" && g.output == "text" {
-		fmt.Fprintf(streams.Stderr, "attestation: %s\n", attestation)
-	}
-	switch {
-	case verdict.Decision == policy.Fail:
-		return fault.Deniedf("gate failed for %s: %d failures", pinned, len(verdict.Result.Failures()))
-	case verdict.Decision == policy.Warn && o.failOnWarn:
-		return fault.Wrap(fault.Warned, fmt.Errorf("gate passed with %d warnings for %s (--fail-on-warn)", len(verdict.Result.Warnings()), pinned))
+	if res.Attestation != "" && g.output == "text" {
+		fmt.Fprintf(streams.Stderr, "attestation: %s\n", res.Attestation)
 	}
 	return nil
 }
 
-// attachVerdict records the verdict as an in-toto attestation referring to
-// the model's digest: signed with signer, or unsigned without one.
-func attachVerdict(ctx context.Context, store oci.Store, art *modelpack.Artifact, v *gate.Verdict, signer *attest.Signer) (v1.Descriptor, error) {
-	stmt := attest.NewStatement(v.Model.Name, art.Descriptor.Digest, attest.PredicateGate, v)
-	env, err := attest.Unsigned(stmt)
-	if signer != nil {
-		env, err = attest.Sign(stmt, signer)
-	}
+// request maps the flags onto a gate.Request.
+func (o *gateOptions) request(g *globalOptions, streams IO, ref string) (gate.Request, error) {
+	reports, err := parseReports(o.reports)
 	if err != nil {
-		return v1.Descriptor{}, err
+		return gate.Request{}, err
 	}
-	d, err := attest.Attach(ctx, store, art.Descriptor, env, nil)
-	if err != nil {
-		return v1.Descriptor{}, fmt.Errorf("storing the gate attestation: %w", err)
-	}
-	return d, nil
+	return gate.Request{
+		Client: g.client, Reference: ref, Metrics: o.metrics,
+		Policies: o.policy.selection(g, true), Namespaces: o.policy.namespaces,
+		Baseline: o.baseline, Card: o.card, Drift: o.drift, Key: o.key, NoAttest: o.noAttest,
+		Reports: reports, FailOnWarn: o.failOnWarn, Getenv: os.Getenv,
+		Warn: func(msg string) { fmt.Fprintf(streams.Stderr, "warning: %s\n", msg) },
+	}, nil
 }
 
-// reportFile is one --report FMT=FILE.
-type reportFile struct{ format, path string }
-
-func parseReports(specs []string) ([]reportFile, error) {
-	var out []reportFile
+// parseReports reads --report FMT=FILE flags.
+func parseReports(specs []string) ([]gate.ReportFile, error) {
+	var out []gate.ReportFile
 	for _, s := range specs {
 		format, path, ok := strings.Cut(s, "=")
 		if !ok || path == "" {
 			return nil, fault.Usagef("--report %q: want FORMAT=FILE, e.g. --report junit=gate.xml", s)
 		}
-		if _, err := report.New(format); err != nil {
+		r, err := report.New(format)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, reportFile{format: format, path: path})
+		out = append(out, gate.ReportFile{Format: format, Path: path, Reporter: r})
 	}
 	return out, nil
 }
 
-func writeReports(reports []reportFile, v *gate.Verdict) error {
-	for _, rf := range reports {
-		r, err := report.New(rf.format)
-		if err != nil {
-			return err
-		}
-		if err := announce.WriteFile(rf.path, func(w io.Writer) error { return r.Report(w, v) }); err != nil {
-			return fault.Usagef("writing --report %s=%s: %v", rf.format, rf.path, err)
+// markdownReport is the last markdown report among reports, which CI
+// systems show; "" when there is none.
+func markdownReport(reports []gate.ReportFile) string {
+	md := ""
+	for _, r := range reports {
+		if r.Format == report.Markdown {
+			md = r.Path
 		}
 	}
-	return nil
+	return md
 }
 
 // colorOn says whether text on w may be coloured: a terminal, and no NO_COLOR.

@@ -2,15 +2,14 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/policy"
 	"github.com/slipwayhq/slipway/internal/report"
-	"github.com/slipwayhq/slipway/policies"
 )
 
 func newPolicyCmd(g *globalOptions, streams IO) *cobra.Command {
@@ -32,35 +31,31 @@ Exit 1 when a test fails, 2 when a policy does not compile.`,
 		Example: `  slipway policy test
   slipway policy test ./policies --run metrics`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			src := policy.Sources{Paths: args}
-			if len(args) == 0 {
-				src.FS = []policy.FSSource{policy.FromFS(policies.FS, ".")}
-			}
-			rep, err := policy.Test(cmd.Context(), src, policy.TestOptions{Run: run})
+			rep, err := policy.RunTest(cmd.Context(), policy.TestRequest{Dirs: args, Run: run})
 			if err != nil {
 				return err
 			}
-			if g.output == "json" {
-				if err := printJSON(streams.Stdout, rep); err != nil {
-					return err
-				}
-			} else {
-				tw := tabwriter.NewWriter(streams.Stdout, 0, 4, 2, ' ', 0)
-				for _, t := range rep.Tests {
-					fmt.Fprintf(tw, "%s\t%s.%s\t%s\n", t.Outcome, t.Package, t.Name, t.Message)
-				}
-				tw.Flush()
-				fmt.Fprintf(streams.Stdout, "%d passed, %d failed, %d errors; coverage %.1f%%\n",
-					rep.Count(policy.TestPass), rep.Count(policy.TestFail), rep.Count(policy.TestError), rep.Coverage.Percent)
+			if err := g.render(streams.Stdout, rep, func(w io.Writer) error { return testText(w, rep) }); err != nil {
+				return err
 			}
-			if !rep.Passed() {
-				return fault.Deniedf("%d policy tests failed", rep.Count(policy.TestFail)+rep.Count(policy.TestError))
-			}
-			return nil
+			return rep.Err()
 		},
 	}
 	cmd.Flags().StringVar(&run, "run", "", "run only tests whose name matches this regular expression")
 	return cmd
+}
+
+func testText(w io.Writer, rep *policy.TestReport) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, t := range rep.Tests {
+		fmt.Fprintf(tw, "%s\t%s.%s\t%s\n", t.Outcome, t.Package, t.Name, t.Message)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%d passed, %d failed, %d errors; coverage %.1f%%\n",
+		rep.Count(policy.TestPass), rep.Count(policy.TestFail), rep.Count(policy.TestError), rep.Coverage.Percent)
+	return err
 }
 
 func newPolicyEvalCmd(g *globalOptions, streams IO) *cobra.Command {
@@ -78,19 +73,10 @@ parallel. Exit 1 on a failure, 4 on warnings with --fail-on-warn.`,
 		Annotations: map[string]string{annotationFormats: strings.Join(report.EvalFormats(), ",")},
 		Args:        cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(p.paths) == 0 {
-				p.paths = []string{"policy"} // conftest's default folder
-			}
-			namespaces := p.namespaces
-			if len(namespaces) == 0 {
-				namespaces = []string{"main"}
-			}
-			p.namespaces = nil // EvalFiles takes them
-			engine, err := p.compile(cmd.Context(), g)
-			if err != nil {
-				return err
-			}
-			results, err := engine.EvalFiles(cmd.Context(), args, namespaces...)
+			res, err := policy.RunEval(cmd.Context(), policy.EvalRequest{
+				Client: g.client, Policies: p.selection(g, false), Files: args,
+				Namespaces: p.namespaces, FailOnWarn: failOnWarn,
+			})
 			if err != nil {
 				return err
 			}
@@ -98,21 +84,10 @@ parallel. Exit 1 on a failure, 4 on warnings with --fail-on-warn.`,
 			if err != nil {
 				return err
 			}
-			if err := r.ReportFiles(streams.Stdout, results); err != nil {
+			if err := r.ReportFiles(streams.Stdout, res.Files); err != nil {
 				return err
 			}
-			failures, warnings := 0, 0
-			for _, fr := range results {
-				failures += len(fr.Result.Failures())
-				warnings += len(fr.Result.Warnings())
-			}
-			switch {
-			case failures > 0:
-				return fault.Deniedf("%d failures in %d files", failures, len(results))
-			case warnings > 0 && failOnWarn:
-				return fault.Wrap(fault.Warned, fmt.Errorf("%d warnings in %d files (--fail-on-warn)", warnings, len(results)))
-			}
-			return nil
+			return res.Err()
 		},
 	}
 	p.register(cmd.Flags())
@@ -121,32 +96,21 @@ parallel. Exit 1 on a failure, 4 on warnings with --fail-on-warn.`,
 }
 
 func newPolicyPushCmd(g *globalOptions, streams IO) *cobra.Command {
-	var p policyFlags
 	return &cobra.Command{
 		Use:   "push DIR… REF",
 		Short: "Store policies in a registry or layout as a conftest-compatible bundle",
 		Args:  cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ref, err := g.parseRef(args[len(args)-1])
+			res, err := policy.Push(cmd.Context(), policy.PushRequest{
+				Client: g.client, Policies: args[:len(args)-1], Reference: args[len(args)-1],
+			})
 			if err != nil {
 				return err
 			}
-			tag := ref.Tag
-			if tag == "" {
-				tag = "latest"
-			}
-			p.paths = args[:len(args)-1]
-			src, err := p.sources(g)
-			if err != nil {
+			return g.render(streams.Stdout, res, func(w io.Writer) error {
+				_, err := fmt.Fprintln(w, res.Reference)
 				return err
-			}
-			g.credentialsFor(ref)
-			d, err := policy.PushOCI(cmd.Context(), g.store(ref.WithTag(""), nil), tag, src)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(streams.Stdout, ref.WithDigest(d.Digest.String()))
-			return nil
+			})
 		},
 	}
 }
@@ -157,16 +121,14 @@ func newPolicyPullCmd(g *globalOptions, streams IO) *cobra.Command {
 		Short: "Fetch a policy bundle (Slipway's or conftest's) into a folder",
 		Args:  exactArgs(2, "REF and DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ref, store, err := g.openTagged(args[0])
+			res, err := policy.Pull(cmd.Context(), policy.PullRequest{Client: g.client, Reference: args[0], Dir: args[1]})
 			if err != nil {
 				return err
 			}
-			files, err := policy.PullOCI(cmd.Context(), store, ref.Identifier(), args[1])
-			if err != nil {
+			return g.render(streams.Stdout, res, func(io.Writer) error {
+				_, err := fmt.Fprintf(streams.Stderr, "pulled %d files into %s\n", len(res.Files), res.Dir)
 				return err
-			}
-			fmt.Fprintf(streams.Stderr, "pulled %d files into %s\n", len(files), args[1])
-			return nil
+			})
 		},
 	}
 }

@@ -1,0 +1,252 @@
+package gate
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/slipwayhq/slipway/internal/atomicfile"
+	"github.com/slipwayhq/slipway/internal/attest"
+	"github.com/slipwayhq/slipway/internal/ci"
+	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/modelpack"
+	"github.com/slipwayhq/slipway/internal/oci"
+	"github.com/slipwayhq/slipway/internal/policy"
+)
+
+// Request is one `slipway gate`: which model, with which evidence, against
+// which policies, and what to record.
+type Request struct {
+	// Client opens the model's store (it gets the credentials), the
+	// baseline's and the policy bundles'.
+	Client oci.Client
+	// Reference names the model by tag or digest.
+	Reference string
+	// Metrics is the metrics file (required).
+	Metrics string
+	// Policies select the policies; Policies.Default is used when none is
+	// given (the CLI passes the shipped library).
+	Policies policy.Selection
+	// Namespaces narrow evaluation to these packages; none is every package.
+	Namespaces []string
+	// Baseline is a metrics file, or a model reference whose newest gate
+	// attestation holds its metrics; "" is none.
+	Baseline string
+	// Card is a model-card YAML; "" reads the model's README.md front matter.
+	Card string
+	// Drift is a drift report; optional.
+	Drift string
+	// Key is the private key (PEM) that signs the attestation; "" leaves it
+	// unsigned.
+	Key string
+	// NoAttest skips storing the verdict as an attestation.
+	NoAttest bool
+	// Reports are written once the verdict is known.
+	Reports []ReportFile
+	// FailOnWarn makes warnings without failures an error (Result.Err).
+	FailOnWarn bool
+	// Getenv reads the CI context; nil reads nothing.
+	Getenv func(string) string
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+	// Warn receives what the gate passed over (an unreadable attestation
+	// while looking for the baseline); nil drops them.
+	Warn func(string)
+}
+
+// Reporter renders a verdict in one format (report.New returns them).
+type Reporter interface {
+	Report(w io.Writer, v *Verdict) error
+}
+
+// ReportFile is one report to write: --report FORMAT=PATH.
+type ReportFile struct {
+	Format   string
+	Path     string
+	Reporter Reporter
+}
+
+// Result is what a gate decided and where it recorded it.
+type Result struct {
+	// Verdict is the decision and everything that led to it.
+	Verdict *Verdict `json:"verdict"`
+	// Reference is the model, pinned by digest.
+	Reference string `json:"reference"`
+	// Attestation is the stored attestation, pinned by digest; "" with NoAttest.
+	Attestation string `json:"attestation,omitempty"`
+	// KeyID is the key that signed the attestation; "" when unsigned.
+	KeyID string `json:"keyid,omitempty"`
+	// Reports are the report files written, by path.
+	Reports []string `json:"reports,omitempty"`
+	// FailOnWarn is the request's.
+	FailOnWarn bool `json:"-"`
+}
+
+// Run gates a model: it compiles the policies, reads the baseline,
+// assembles the input, decides, attaches the verdict as an attestation
+// (signed with req.Key) and writes the reports. A failing verdict is a
+// Result, not an error: Result.Err says what it means for the exit code.
+func Run(ctx context.Context, req Request) (*Result, error) {
+	if req.Metrics == "" {
+		return nil, fault.Usagef("--metrics is required: the evaluation metrics of the model (JSON, YAML or name,value CSV)")
+	}
+	var signer *attest.Signer
+	if req.Key != "" {
+		var err error
+		if signer, err = attest.LoadPrivateKey(req.Key); err != nil {
+			return nil, err
+		}
+	}
+	ref, err := req.Client.Parse(req.Reference)
+	if err != nil {
+		return nil, err
+	}
+	if ref.Identifier() == "" {
+		return nil, fault.Usagef("%s: give a tag or digest (%s:1.0.0 or %s@sha256:…)", ref, ref, ref)
+	}
+	client := req.Client.For(append([]oci.Ref{ref}, req.refs()...)...)
+	store := client.Open(ref)
+	art, err := modelpack.Open(ctx, store, ref.Identifier())
+	if err != nil {
+		return nil, err
+	}
+	pinned := ref.WithDigest(art.Descriptor.Digest.String())
+
+	engine, err := compile(ctx, client, req)
+	if err != nil {
+		return nil, err
+	}
+	baseline, err := ReadBaseline(ctx, BaselineRequest{Client: client, Baseline: req.Baseline, Warn: req.Warn})
+	if err != nil {
+		return nil, err
+	}
+	job := ci.Context(orNoEnv(req.Getenv))
+	now := time.Now()
+	if req.Now != nil {
+		now = req.Now()
+	}
+	in, err := BuildInput(ctx, Sources{
+		Store: store, Artifact: art, Reference: pinned.String(), Metrics: req.Metrics,
+		Baseline: baseline, Card: req.Card, Drift: req.Drift, CI: job, Now: now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	config, err := engine.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	verdict, err := Decide(ctx, engine, in, config, job, now)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Verdict: verdict, Reference: pinned.String(), FailOnWarn: req.FailOnWarn}
+	if !req.NoAttest {
+		d, err := attach(ctx, store, art, verdict, signer)
+		if err != nil {
+			return nil, err
+		}
+		res.Attestation = ref.WithDigest(d.Digest.String()).String()
+		if signer != nil {
+			res.KeyID = signer.KeyID()
+		}
+	}
+	if res.Reports, err = writeReports(req.Reports, verdict); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Err is a fault.Denied error when the gate failed, a fault.Warned one
+// when it warned and FailOnWarn, else nil.
+func (r *Result) Err() error {
+	v := r.Verdict
+	switch {
+	case v.Decision == policy.Fail:
+		return fault.Deniedf("gate failed for %s: %d failures", r.Reference, len(v.Result.Failures()))
+	case v.Decision == policy.Warn && r.FailOnWarn:
+		return fault.Wrap(fault.Warned, fmt.Errorf("gate passed with %d warnings for %s (--fail-on-warn)", len(v.Result.Warnings()), r.Reference))
+	}
+	return nil
+}
+
+// refs are the other references the gate reads: the policy bundles and a
+// baseline model.
+func (req Request) refs() []oci.Ref {
+	refs := req.Policies.Refs(req.Client)
+	if req.Baseline != "" && !isFile(req.Baseline) {
+		if ref, err := req.Client.Parse(req.Baseline); err == nil {
+			refs = append(refs, ref)
+		}
+	}
+	return refs
+}
+
+func compile(ctx context.Context, client oci.Client, req Request) (*policy.Engine, error) {
+	src, err := req.Policies.Sources(client)
+	if err != nil {
+		return nil, err
+	}
+	var opts []policy.Option
+	if len(req.Namespaces) > 0 {
+		opts = append(opts, policy.WithNamespaces(req.Namespaces...))
+	}
+	return policy.Compile(ctx, src, opts...)
+}
+
+// attach records the verdict as an in-toto attestation referring to the
+// model's digest: signed with signer, or unsigned without one.
+func attach(ctx context.Context, store oci.Store, art *modelpack.Artifact, v *Verdict, signer *attest.Signer) (v1.Descriptor, error) {
+	stmt := attest.NewStatement(v.Model.Name, art.Descriptor.Digest, attest.PredicateGate, v)
+	env, err := attest.Unsigned(stmt)
+	if signer != nil {
+		env, err = attest.Sign(stmt, signer)
+	}
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	d, err := attest.Attach(ctx, store, art.Descriptor, env, nil)
+	if err != nil {
+		return v1.Descriptor{}, fmt.Errorf("storing the gate attestation: %w", err)
+	}
+	return d, nil
+}
+
+// writeReports writes each report atomically, creating its folder.
+func writeReports(reports []ReportFile, v *Verdict) ([]string, error) {
+	var written []string
+	for _, rf := range reports {
+		err := writeFile(rf.Path, func(w io.Writer) error { return rf.Reporter.Report(w, v) })
+		if err != nil {
+			return nil, fault.Usagef("writing --report %s=%s: %w", rf.Format, rf.Path, err)
+		}
+		written = append(written, rf.Path)
+	}
+	return written, nil
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	return atomicfile.Write(path, 0o644, write)
+}
+
+func isFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && !fi.IsDir()
+}
+
+func orNoEnv(getenv func(string) string) func(string) string {
+	if getenv == nil {
+		return func(string) string { return "" }
+	}
+	return getenv
+}
