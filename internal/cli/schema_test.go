@@ -7,18 +7,24 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/invopop/jsonschema"
 	sjson "github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/slipwayhq/slipway/internal/attest"
 	"github.com/slipwayhq/slipway/internal/config"
+	"github.com/slipwayhq/slipway/internal/gate"
 	"github.com/slipwayhq/slipway/internal/imagebuild"
 	"github.com/slipwayhq/slipway/internal/modelpack"
 	"github.com/slipwayhq/slipway/internal/oci"
+	"github.com/slipwayhq/slipway/internal/policy"
 	"github.com/slipwayhq/slipway/internal/promote"
 )
 
@@ -27,17 +33,24 @@ var updateSchema = flag.Bool("update-schema", false, "rewrite docs/schema from t
 // outputTypes names the type each verb prints with --output json: the
 // contract that docs/schema publishes, generated from these types.
 var outputTypes = map[string]any{
-	"config":   config.Config{},
-	"pack":     modelpack.PackResult{},
-	"push":     oci.PushResult{},
-	"pull":     modelpack.PullResult{},
-	"verify":   modelpack.VerifyResult{},
-	"diff":     modelpack.DiffResult{},
-	"inspect":  modelpack.InspectResult{},
-	"build":    imagebuild.RunResult{},
-	"promote":  promote.Result{},
-	"rollback": promote.Result{},
-	"history":  promote.HistoryResult{},
+	"config":        config.Config{},
+	"pack":          modelpack.PackResult{},
+	"push":          oci.PushResult{},
+	"pull":          modelpack.PullResult{},
+	"verify":        modelpack.VerifyResult{},
+	"diff":          modelpack.DiffResult{},
+	"inspect":       modelpack.InspectResult{},
+	"build":         imagebuild.RunResult{},
+	"gate":          gate.Verdict{},
+	"policy-test":   policy.TestReport{},
+	"policy-eval":   []policy.FileResult{},
+	"policy-push":   policy.PushResult{},
+	"policy-pull":   policy.PullResult{},
+	"attest-verify": attest.VerifyResult{},
+	"attest-keygen": attest.KeygenResult{},
+	"promote":       promote.Result{},
+	"rollback":      promote.Result{},
+	"history":       promote.HistoryResult{},
 }
 
 // schemaDir is docs/schema, absolute: tests that run verbs change folder.
@@ -116,6 +129,33 @@ func TestOutputSchemasAreCurrent(t *testing.T) {
 		if err != nil || !bytes.Equal(got, want) {
 			t.Errorf("docs/schema/%s.schema.json is missing or out of date: run go test ./internal/cli -run TestOutputSchemas -update-schema", verb)
 		}
+	}
+}
+
+// TestEveryVerbHasAnOutputSchema makes a new verb declare its result type.
+func TestEveryVerbHasAnOutputSchema(t *testing.T) {
+	root := NewRootCmd(IO{Stdin: &bytes.Buffer{}, Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}})
+	var missing []string
+	var walk func(c *cobra.Command, prefix string)
+	walk = func(c *cobra.Command, prefix string) {
+		for _, sub := range c.Commands() {
+			if sub.Hidden || sub.Name() == "help" || sub.Name() == "completion" {
+				continue
+			}
+			name := strings.TrimPrefix(prefix+"-"+sub.Name(), "-")
+			if sub.HasSubCommands() {
+				walk(sub, name)
+				continue
+			}
+			if _, ok := outputTypes[name]; !ok {
+				missing = append(missing, name)
+			}
+		}
+	}
+	walk(root, "")
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("verbs without a result type in outputTypes (and docs/schema): %s", strings.Join(missing, ", "))
 	}
 }
 

@@ -40,7 +40,7 @@ func packExample(t *testing.T, host string) string {
 	}
 	ref, err := oci.ParseRef(host+"/acme/iris:1.0.0", false)
 	require.NoError(t, err)
-	_, err = modelpack.Publish(ctx, local, oci.Client{}.Open(ref), p.Descriptor, "1.0.0")
+	_, err = modelpack.Upload(ctx, local, oci.Client{}.Open(ref), p.Descriptor, "1.0.0")
 	require.NoError(t, err)
 	return ref.String()
 }
