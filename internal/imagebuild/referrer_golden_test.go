@@ -9,7 +9,6 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -19,9 +18,9 @@ var updateArtifact = flag.Bool("update-artifact", false, "rewrite testdata/*.man
 // TestReferrerManifestGolden pins the SBOM referrer's manifest byte for byte.
 func TestReferrerManifestGolden(t *testing.T) {
 	subject := v1.Descriptor{MediaType: "application/vnd.oci.image.manifest.v1+json", Digest: v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("ef", 32)}, Size: 7, Annotations: map[string]string{"a": "b"}}
-	img, err := newReferrer(subject, static.NewLayer([]byte(`{"spdxVersion":"SPDX-2.3"}`), SBOMArtifactType), time.Date(2026, 1, 2, 3, 4, 5, 6, time.FixedZone("x", 3600)))
+	b, err := newReferrer(subject, SBOMArtifactType, []byte(`{"spdxVersion":"SPDX-2.3"}`), time.Date(2026, 1, 2, 3, 4, 5, 6, time.FixedZone("x", 3600)))
 	require.NoError(t, err)
-	raw, err := img.RawManifest()
+	raw, err := b.Image.RawManifest()
 	require.NoError(t, err)
 	path := filepath.Join("testdata", "sbom-referrer.manifest.json")
 	if *updateArtifact {

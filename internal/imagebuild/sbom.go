@@ -9,8 +9,6 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/partial"
-	"github.com/google/go-containerregistry/pkg/v1/static"
 )
 
 // SBOMArtifactType is the artifactType (and layer media type) of the SBOM referrer.
@@ -146,16 +144,14 @@ func attachSBOM(ctx context.Context, o *Options, res *Result) (v1.Descriptor, er
 	if err != nil {
 		return v1.Descriptor{}, err
 	}
-	art, err := newReferrer(res.Descriptor, static.NewLayer(doc, SBOMArtifactType), o.Epoch)
+	art, err := newReferrer(res.Descriptor, SBOMArtifactType, doc, o.Epoch)
 	if err != nil {
 		return v1.Descriptor{}, err
 	}
-	if err := o.Dest.WriteImage(ctx, art, ""); err != nil {
+	if err := o.Dest.WriteImage(ctx, art.Image, ""); err != nil {
 		return v1.Descriptor{}, fmt.Errorf("attaching the SBOM to %s in %s: %w", res.Descriptor.Digest, o.Dest.Ref(), err)
 	}
-	d, err := partial.Descriptor(art)
-	if err != nil {
-		return v1.Descriptor{}, err
-	}
-	return *d, nil
+	d := art.Descriptor
+	d.Annotations = nil // as partial.Descriptor reported it before oci.Artifact
+	return d, nil
 }
