@@ -2,6 +2,7 @@ package attest
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdh"
 	"crypto/ecdsa"
@@ -19,6 +20,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"github.com/slipwayhq/slipway/internal/fault"
 )
 
@@ -286,3 +288,35 @@ func writeNew(name string, mode os.FileMode, b *pem.Block) error {
 	}
 	return nil
 }
+
+// DSSE adapts the signer to go-securesystemslib's dsse.SignerVerifier, the
+// interface dsse.NewEnvelopeSigner and NewEnvelopeVerifier (and so
+// sigstore-go's DSSE handling) take. Its KeyID is the signer's.
+func (s *Signer) DSSE() dsse.SignerVerifier { return dsseSigner{dsseVerifier{s.verifier}, s} }
+
+// DSSE adapts the verifier to go-securesystemslib's dsse.Verifier.
+func (v *Verifier) DSSE() dsse.Verifier { return dsseVerifier{v} }
+
+type dsseVerifier struct{ v *Verifier }
+
+type dsseSigner struct {
+	dsseVerifier
+	s *Signer
+}
+
+var (
+	_ dsse.Verifier       = dsseVerifier{}
+	_ dsse.SignerVerifier = dsseSigner{}
+)
+
+func (k dsseSigner) Sign(_ context.Context, data []byte) ([]byte, error) { return k.s.sign(data) }
+
+func (k dsseVerifier) Verify(_ context.Context, data, sig []byte) error {
+	if !k.v.verify(data, sig) {
+		return fmt.Errorf("signature does not verify with key %s", k.v.keyID)
+	}
+	return nil
+}
+
+func (k dsseVerifier) KeyID() (string, error)   { return k.v.keyID, nil }
+func (k dsseVerifier) Public() crypto.PublicKey { return k.v.pub }
