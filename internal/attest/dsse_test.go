@@ -87,6 +87,7 @@ func TestParseValidatesInToto(t *testing.T) {
 		{"no predicate type", `{"_type":"` + StatementType + `","subject":[{"digest":{"sha256":"` + modelDigest.Hex + `"}}]}`, "predicate type required"},
 		{"subject not a list", `{"_type":"` + StatementType + `","subject":{},"predicateType":"p"}`, "payload is not an in-toto statement"},
 		{"duplicate field", `{"_type":"` + StatementType + `","subject":[{"digest":{"sha256":"` + modelDigest.Hex + `"}}],"predicateType":"p","predicateType":"q"}`, "not an in-toto statement"},
+		{"proto field name", `{"_type":"` + StatementType + `","subject":[{"digest":{"sha256":"` + modelDigest.Hex + `"}}],"predicate_type":"p"}`, `p about sha256:` + modelDigest.Hex + `: statement has no "predicateType" field`},
 		{"legacy type", `{"_type":"https://in-toto.io/Statement/v0.1","subject":[{"digest":{"sha256":"` + modelDigest.Hex + `"}}],"predicateType":"p"}`, "want \"" + StatementType + "\""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,6 +108,12 @@ func TestParseValidatesInToto(t *testing.T) {
 		require.Error(t, err)
 		assert.Equal(t, fault.Usage, fault.KindOf(err))
 		assert.Contains(t, err.Error(), "digest has incorrect length")
+	})
+	t.Run("keys are matched exactly, as in-toto's tools match them", func(t *testing.T) {
+		st, err := parseStatement([]byte(`{"_type":"` + StatementType + `","subject":[{"digest":{"sha256":"` + modelDigest.Hex + `"}}],"predicateType":"p","PredicateType":"q","Predicate":{"x":1}}`))
+		require.NoError(t, err)
+		assert.Equal(t, "p", st.PredicateType, "encoding/json would have read the last, differently cased key")
+		assert.Nil(t, st.Predicate)
 	})
 	t.Run("unknown fields and no predicate are fine", func(t *testing.T) {
 		st, err := parseStatement([]byte(`{"_type":"` + StatementType + `","subject":[{"digest":{"sha256":"` + modelDigest.Hex + `","custom":"x"}}],"predicateType":"p","extra":1}`))

@@ -69,7 +69,7 @@ func NewVerifier(pub crypto.PublicKey) (*Verifier, error) {
 	}
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
-		return nil, fault.Usagef("encoding the public key: %v", err)
+		return nil, fault.Usagef("encoding the public key: %w", err)
 	}
 	sum := sha256.Sum256(der)
 	return &Verifier{pub: pub, keyID: hex.EncodeToString(sum[:])}, nil
@@ -199,7 +199,7 @@ func readKey(path string) (any, error) {
 			return nil, fault.Usagef("%s holds a PEM %q block; %s as PRIVATE KEY, EC PRIVATE KEY or PUBLIC KEY", path, b.Type, wantKeys)
 		}
 		if err != nil {
-			return nil, fault.Usagef("%s: its %s block does not parse: %v; %s", path, b.Type, err, wantKeys)
+			return nil, fault.Usagef("%s: its %s block does not parse: %w; %s", path, b.Type, err, wantKeys)
 		}
 		return k, nil
 	}
@@ -215,12 +215,12 @@ func readKeyFile(path string) ([]byte, error) {
 		return nil, fault.Usagef("key file %s does not exist", path)
 	}
 	if err != nil {
-		return nil, fault.Usagef("reading key file %s: %v", path, err)
+		return nil, fault.Usagef("reading key file %s: %w", path, err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
 	if err != nil {
-		return nil, fault.Usagef("reading key file %s: %v", path, err)
+		return nil, fault.Usagef("reading key file %s: %w", path, err)
 	}
 	if len(data) > maxKeyFile {
 		return nil, fault.Usagef("%s is larger than %d KiB, too large for a key file; %s in PEM", path, maxKeyFile>>10, wantKeys)
@@ -275,7 +275,7 @@ func writeNew(name string, mode os.FileMode, b *pem.Block) error {
 		return fault.Usagef("%s already exists: refusing to overwrite a key", name)
 	}
 	if err != nil {
-		return fault.Usagef("writing key file %s: %v", name, err)
+		return fault.Usagef("writing key file %s: %w", name, err)
 	}
 	if err := pem.Encode(f, b); err != nil {
 		f.Close()

@@ -78,7 +78,7 @@ func readJSONBlob(ctx context.Context, store oci.Store, d v1.Descriptor, limit i
 		return err
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("blob %s is not the JSON expected: %v", d.Digest, err)
+		return fmt.Errorf("blob %s is not the JSON expected: %w", d.Digest, err)
 	}
 	return nil
 }
@@ -97,7 +97,7 @@ func readManifest(ctx context.Context, store oci.Store, h v1.Hash) (*v1.Manifest
 	}
 	var m v1.Manifest
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("manifest %s does not parse: %v", h, err)
+		return nil, fmt.Errorf("manifest %s does not parse: %w", h, err)
 	}
 	return &m, nil
 }
