@@ -2,6 +2,7 @@ package attest
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdh"
 	"crypto/ecdsa"
@@ -19,6 +20,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"github.com/slipwayhq/slipway/internal/fault"
 )
 
@@ -67,7 +69,7 @@ func NewVerifier(pub crypto.PublicKey) (*Verifier, error) {
 	}
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
-		return nil, fault.Usagef("encoding the public key: %v", err)
+		return nil, fault.Usagef("encoding the public key: %w", err)
 	}
 	sum := sha256.Sum256(der)
 	return &Verifier{pub: pub, keyID: hex.EncodeToString(sum[:])}, nil
@@ -197,7 +199,7 @@ func readKey(path string) (any, error) {
 			return nil, fault.Usagef("%s holds a PEM %q block; %s as PRIVATE KEY, EC PRIVATE KEY or PUBLIC KEY", path, b.Type, wantKeys)
 		}
 		if err != nil {
-			return nil, fault.Usagef("%s: its %s block does not parse: %v; %s", path, b.Type, err, wantKeys)
+			return nil, fault.Usagef("%s: its %s block does not parse: %w; %s", path, b.Type, err, wantKeys)
 		}
 		return k, nil
 	}
@@ -213,12 +215,12 @@ func readKeyFile(path string) ([]byte, error) {
 		return nil, fault.Usagef("key file %s does not exist", path)
 	}
 	if err != nil {
-		return nil, fault.Usagef("reading key file %s: %v", path, err)
+		return nil, fault.Usagef("reading key file %s: %w", path, err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
 	if err != nil {
-		return nil, fault.Usagef("reading key file %s: %v", path, err)
+		return nil, fault.Usagef("reading key file %s: %w", path, err)
 	}
 	if len(data) > maxKeyFile {
 		return nil, fault.Usagef("%s is larger than %d KiB, too large for a key file; %s in PEM", path, maxKeyFile>>10, wantKeys)
@@ -273,7 +275,7 @@ func writeNew(name string, mode os.FileMode, b *pem.Block) error {
 		return fault.Usagef("%s already exists: refusing to overwrite a key", name)
 	}
 	if err != nil {
-		return fault.Usagef("writing key file %s: %v", name, err)
+		return fault.Usagef("writing key file %s: %w", name, err)
 	}
 	if err := pem.Encode(f, b); err != nil {
 		f.Close()
@@ -286,3 +288,35 @@ func writeNew(name string, mode os.FileMode, b *pem.Block) error {
 	}
 	return nil
 }
+
+// DSSE adapts the signer to go-securesystemslib's dsse.SignerVerifier, the
+// interface dsse.NewEnvelopeSigner and NewEnvelopeVerifier (and so
+// sigstore-go's DSSE handling) take. Its KeyID is the signer's.
+func (s *Signer) DSSE() dsse.SignerVerifier { return dsseSigner{dsseVerifier{s.verifier}, s} }
+
+// DSSE adapts the verifier to go-securesystemslib's dsse.Verifier.
+func (v *Verifier) DSSE() dsse.Verifier { return dsseVerifier{v} }
+
+type dsseVerifier struct{ v *Verifier }
+
+type dsseSigner struct {
+	dsseVerifier
+	s *Signer
+}
+
+var (
+	_ dsse.Verifier       = dsseVerifier{}
+	_ dsse.SignerVerifier = dsseSigner{}
+)
+
+func (k dsseSigner) Sign(_ context.Context, data []byte) ([]byte, error) { return k.s.sign(data) }
+
+func (k dsseVerifier) Verify(_ context.Context, data, sig []byte) error {
+	if !k.v.verify(data, sig) {
+		return fmt.Errorf("signature does not verify with key %s", k.v.keyID)
+	}
+	return nil
+}
+
+func (k dsseVerifier) KeyID() (string, error)   { return k.v.keyID, nil }
+func (k dsseVerifier) Public() crypto.PublicKey { return k.v.pub }

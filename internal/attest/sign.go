@@ -1,14 +1,15 @@
 package attest
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 
 	"github.com/slipwayhq/slipway/internal/fault"
 )
@@ -16,45 +17,24 @@ import (
 // PayloadType is the DSSE payload type of an in-toto statement.
 const PayloadType = "application/vnd.in-toto+json"
 
-// Envelope is a DSSE v1 envelope. Its fields and JSON are those of
-// go-securesystemslib's dsse.Envelope, which this package cannot import:
-// that package pulls in golang.org/x/crypto/ssh, which go.sum lacks.
-type Envelope struct {
-	PayloadType string      `json:"payloadType"`
-	Payload     string      `json:"payload"` // base64 of the serialized statement
-	Signatures  []Signature `json:"signatures"`
-}
+// Envelope is a DSSE v1 envelope: go-securesystemslib's, the type
+// sigstore-go and in-toto's tools read and write.
+type Envelope = dsse.Envelope
 
 // Signature is one DSSE signature: base64 of the raw signature bytes, and
 // the hint of which key made it.
-type Signature struct {
-	KeyID string `json:"keyid"`
-	Sig   string `json:"sig"`
-}
+type Signature = dsse.Signature
 
 // PAE is DSSE's pre-authentication encoding, the bytes that are signed:
 // "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body.
-func PAE(payloadType string, payload []byte) []byte {
-	b := make([]byte, 0, 32+len(payloadType)+len(payload))
-	b = append(b, "DSSEv1 "...)
-	b = strconv.AppendInt(b, int64(len(payloadType)), 10)
-	b = append(b, ' ')
-	b = append(b, payloadType...)
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, int64(len(payload)), 10)
-	b = append(b, ' ')
-	return append(b, payload...)
-}
+func PAE(payloadType string, payload []byte) []byte { return dsse.PAE(payloadType, payload) }
 
 // Unsigned wraps stmt in an envelope with no signatures: a record of what
 // was decided that proves nothing about who decided it.
 func Unsigned(stmt Statement) (*Envelope, error) {
-	payload, err := json.Marshal(stmt)
+	payload, err := encodeStatement(stmt)
 	if err != nil {
-		return nil, fmt.Errorf("encoding the %s statement: %w", stmt.PredicateType, err)
-	}
-	if _, err := parseStatement(payload); err != nil {
-		return nil, fault.Usagef("invalid %s statement: %v", stmt.PredicateType, err)
+		return nil, err
 	}
 	return &Envelope{
 		PayloadType: PayloadType,
@@ -63,18 +43,32 @@ func Unsigned(stmt Statement) (*Envelope, error) {
 	}, nil
 }
 
+// encodeStatement returns the payload of stmt, checked as it will be read.
+func encodeStatement(stmt Statement) ([]byte, error) {
+	payload, err := json.Marshal(stmt)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the %s statement: %w", stmt.PredicateType, err)
+	}
+	if _, err := parseStatement(payload); err != nil {
+		return nil, fault.Usagef("invalid %s statement: %w", stmt.PredicateType, err)
+	}
+	return payload, nil
+}
+
 // Sign wraps stmt in an envelope signed by signer over PAE(type, payload).
 func Sign(stmt Statement, signer *Signer) (*Envelope, error) {
-	env, err := Unsigned(stmt)
+	payload, err := encodeStatement(stmt)
 	if err != nil {
 		return nil, err
 	}
-	payload, _ := base64.StdEncoding.DecodeString(env.Payload)
-	sig, err := signer.sign(PAE(env.PayloadType, payload))
+	es, err := dsse.NewEnvelopeSigner(signer.DSSE())
+	if err != nil {
+		return nil, err
+	}
+	env, err := es.SignPayload(context.Background(), PayloadType, payload)
 	if err != nil {
 		return nil, fmt.Errorf("signing with key %s: %w", signer.KeyID(), err)
 	}
-	env.Signatures = append(env.Signatures, Signature{KeyID: signer.KeyID(), Sig: base64.StdEncoding.EncodeToString(sig)})
 	return env, nil
 }
 
@@ -91,12 +85,17 @@ func Verify(env *Envelope, verifier *Verifier) (Statement, error) {
 	}
 	payload, err := decodeB64(env.Payload)
 	if err != nil {
-		return Statement{}, fault.Deniedf("envelope payload is not base64: %v", err)
+		return Statement{}, fault.Deniedf("envelope payload is not base64: %w", err)
 	}
 	if len(env.Signatures) == 0 {
 		return Statement{}, fault.Deniedf("envelope is unsigned: it records a verdict but cannot prove who made it")
 	}
-	pae := PAE(env.PayloadType, payload)
+	// dsse verifies the candidates: the signatures that claim verifier's key
+	// or no key, re-encoded in standard base64. dsse itself decodes only
+	// padded base64 and gives up on the first signature it cannot decode;
+	// the DSSE spec asks verifiers to accept every alphabet, and one
+	// undecodable signature must not hide a good one.
+	candidates := Envelope{PayloadType: env.PayloadType, Payload: base64.StdEncoding.EncodeToString(payload)}
 	var others []string
 	tried := false
 	for _, s := range env.Signatures {
@@ -105,19 +104,27 @@ func Verify(env *Envelope, verifier *Verifier) (Statement, error) {
 			continue
 		}
 		tried = true
-		sig, err := decodeB64(s.Sig)
-		if err == nil && verifier.verify(pae, sig) {
-			st, err := parseStatement(payload)
+		if sig, err := decodeB64(s.Sig); err == nil {
+			candidates.Signatures = append(candidates.Signatures, Signature{KeyID: s.KeyID, Sig: base64.StdEncoding.EncodeToString(sig)})
+		}
+	}
+	if !tried {
+		return Statement{}, fault.Deniedf("envelope is signed by key %s, not by key %s", strings.Join(others, ", "), verifier.KeyID())
+	}
+	if len(candidates.Signatures) > 0 {
+		ev, err := dsse.NewEnvelopeVerifier(verifier.DSSE())
+		if err != nil {
+			return Statement{}, err
+		}
+		if _, body, err := ev.VerifyAndDecode(context.Background(), &candidates); err == nil {
+			st, err := parseStatement(body)
 			if err != nil {
-				return Statement{}, fault.Deniedf("envelope signed by key %s: %v", verifier.KeyID(), err)
+				return Statement{}, fault.Deniedf("envelope signed by key %s: %w", verifier.KeyID(), err)
 			}
 			return st, nil
 		}
 	}
-	if tried {
-		return Statement{}, fault.Deniedf("envelope signature does not verify with key %s: the envelope was altered after signing, or signed by another key", verifier.KeyID())
-	}
-	return Statement{}, fault.Deniedf("envelope is signed by key %s, not by key %s", strings.Join(others, ", "), verifier.KeyID())
+	return Statement{}, fault.Deniedf("envelope signature does not verify with key %s: the envelope was altered after signing, or signed by another key", verifier.KeyID())
 }
 
 // VerifyFor is Verify, and then checks that the statement is of
@@ -168,7 +175,7 @@ func Decode(env *Envelope) (Statement, error) {
 	}
 	payload, err := decodeB64(env.Payload)
 	if err != nil {
-		return Statement{}, fault.Usagef("envelope payload is not base64: %v", err)
+		return Statement{}, fault.Usagef("envelope payload is not base64: %w", err)
 	}
 	return parseStatement(payload)
 }

@@ -1,10 +1,14 @@
 package attest
 
 import (
+	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	ita "github.com/in-toto/attestation/go/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 )
 
 // StatementType is the _type of an in-toto Statement v1.
@@ -70,32 +74,78 @@ func (s Statement) DecodePredicate(v any) error {
 	return nil
 }
 
-// parseStatement decodes and checks a signed payload; Predicate stays raw.
+// InToto returns the statement as in-toto's own type
+// (github.com/in-toto/attestation/go/v1), validated, for libraries that
+// take one (sigstore-go's verifier, in-toto's predicate parsers).
+func (s Statement) InToto() (*ita.Statement, error) {
+	payload, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the %s statement: %w", s.PredicateType, err)
+	}
+	its, _, err := parseInToto(payload)
+	return its, err
+}
+
+// parseStatement decodes a payload with in-toto's own Statement type and
+// validates it; Predicate stays the raw JSON that was signed.
+//
+// The payload Slipway signs is written by encoding/json from Statement,
+// not by protojson from in-toto's generated type: protojson's output is
+// deliberately unstable (it varies whitespace from build to build), while a
+// payload must be the same bytes for the same statement so that signing the
+// same verdict twice gives the same envelope. Reading, in-toto's type is the
+// only judge of what a statement says: encoding/json matches keys without
+// regard to case and takes the last of duplicate keys, so decoding the same
+// bytes with it too could read another predicate type than in-toto's tools
+// (and cosign, and sigstore-go) read.
 func parseStatement(payload []byte) (Statement, error) {
-	var wire struct {
-		Statement
-		Predicate json.RawMessage `json:"predicate"`
+	_, st, err := parseInToto(payload)
+	return st, err
+}
+
+// inTotoJSON reads in-toto's JSON form; fields in-toto does not define are
+// ignored, as its specification asks of consumers.
+var inTotoJSON = protojson.UnmarshalOptions{DiscardUnknown: true}
+
+func parseInToto(payload []byte) (*ita.Statement, Statement, error) {
+	var its ita.Statement
+	if err := inTotoJSON.Unmarshal(payload, &its); err != nil {
+		return nil, Statement{}, fmt.Errorf("payload is not an in-toto statement: %w", err)
 	}
-	if err := json.Unmarshal(payload, &wire); err != nil {
-		return Statement{}, fmt.Errorf("payload is not an in-toto statement: %v", err)
+	st := Statement{Type: its.GetType(), PredicateType: its.GetPredicateType()}
+	for _, sub := range its.GetSubject() {
+		st.Subject = append(st.Subject, Subject{Name: sub.GetName(), Digest: sub.GetDigest()})
 	}
-	st := wire.Statement
-	st.Predicate = wire.Predicate
-	if wire.Predicate == nil {
-		st.Predicate = nil
+	if st.Type != StatementType {
+		return nil, Statement{}, fmt.Errorf("payload has _type %q, want %q", st.Type, StatementType)
 	}
-	switch {
-	case st.Type != StatementType:
-		return Statement{}, fmt.Errorf("payload has _type %q, want %q", st.Type, StatementType)
-	case len(st.Subject) == 0:
-		return Statement{}, fmt.Errorf("statement has no subject")
-	case st.PredicateType == "":
-		return Statement{}, fmt.Errorf("statement has no predicateType")
+	// A predicate may be absent: in-toto Statement v1 makes it optional,
+	// though the Go type's Validate demands one.
+	if err := its.Validate(); err != nil && !errors.Is(err, ita.ErrPredicateRequired) {
+		return nil, Statement{}, fmt.Errorf("%s: invalid in-toto statement: %w", describe(st), err)
 	}
-	for i, sub := range st.Subject {
-		if len(sub.Digest) == 0 {
-			return Statement{}, fmt.Errorf("statement subject %d has no digest", i)
+	// protojson also takes proto field names (predicate_type); in-toto's
+	// JSON form, which other readers expect, has only the JSON names.
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &fields); err != nil {
+		return nil, Statement{}, fmt.Errorf("payload is not an in-toto statement: %w", err)
+	}
+	for _, k := range []string{"_type", "subject", "predicateType"} {
+		if _, ok := fields[k]; !ok {
+			return nil, Statement{}, fmt.Errorf("%s: statement has no %q field", describe(st), k)
 		}
 	}
-	return st, nil
+	if raw := fields["predicate"]; raw != nil && string(raw) != "null" {
+		st.Predicate = raw
+	}
+	return &its, st, nil
+}
+
+// describe names a statement in errors: its predicate type and subjects.
+func describe(st Statement) string {
+	what := cmp.Or(st.PredicateType, "statement with no predicate type")
+	if ds := subjectDigests(st); ds != "" {
+		return what + " about " + ds
+	}
+	return what + " with no subject digest"
 }

@@ -152,7 +152,7 @@ func TestManifestForm(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw, &m))
 	assert.Equal(t, types.OCIManifestSchema1, m.MediaType)
 	assert.Equal(t, "application/vnd.in-toto+json", m.ArtifactType)
-	assert.Equal(t, v1.Descriptor{MediaType: "application/vnd.oci.empty.v1+json", Digest: emptyDigest, Size: 2}, m.Config)
+	assert.Equal(t, v1.Descriptor{MediaType: "application/vnd.oci.empty.v1+json", Digest: oci.EmptyDescriptor.Digest, Size: 2}, m.Config)
 	require.Len(t, m.Layers, 1)
 	assert.Equal(t, types.MediaType("application/vnd.dsse.envelope.v1+json"), m.Layers[0].MediaType)
 	assert.Equal(t, PredicateGate, m.Layers[0].Annotations["in-toto.io/predicate-type"])
@@ -165,7 +165,7 @@ func TestManifestForm(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, desc.Digest, h, "Attach should return the stored manifest's digest")
 
-	cfg, err := os.ReadFile(filepath.Join(s.Ref().Layout, "blobs", "sha256", emptyDigest.Hex))
+	cfg, err := os.ReadFile(filepath.Join(s.Ref().Layout, "blobs", "sha256", oci.EmptyDescriptor.Digest.Hex))
 	require.NoError(t, err)
 	assert.Equal(t, "{}", string(cfg))
 }

@@ -1,123 +1,101 @@
 package imagebuild
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/partial"
-	"github.com/google/go-containerregistry/pkg/v1/static"
+	spdxjson "github.com/spdx/tools-golang/json"
+	"github.com/spdx/tools-golang/spdx/v2/common"
+	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
+	"github.com/spdx/tools-golang/spdxlib"
 )
 
 // SBOMArtifactType is the artifactType (and layer media type) of the SBOM referrer.
 const SBOMArtifactType = "application/spdx+json"
 
-// spdxDocument is the part of SPDX 2.3 (JSON) the build writes.
-type spdxDocument struct {
-	SPDXVersion       string             `json:"spdxVersion"`
-	DataLicense       string             `json:"dataLicense"`
-	SPDXID            string             `json:"SPDXID"`
-	Name              string             `json:"name"`
-	DocumentNamespace string             `json:"documentNamespace"`
-	CreationInfo      spdxCreation       `json:"creationInfo"`
-	DocumentDescribes []string           `json:"documentDescribes"`
-	Packages          []spdxPackage      `json:"packages"`
-	Files             []spdxFile         `json:"files"`
-	Relationships     []spdxRelationship `json:"relationships"`
-}
-
-type spdxCreation struct {
-	Created  string   `json:"created"`
-	Creators []string `json:"creators"`
-}
-
-type spdxPackage struct {
-	SPDXID           string       `json:"SPDXID"`
-	Name             string       `json:"name"`
-	VersionInfo      string       `json:"versionInfo,omitempty"`
-	DownloadLocation string       `json:"downloadLocation"`
-	FilesAnalyzed    bool         `json:"filesAnalyzed"`
-	Purpose          string       `json:"primaryPackagePurpose,omitempty"`
-	Checksums        []spdxSum    `json:"checksums,omitempty"`
-	ExternalRefs     []spdxExtRef `json:"externalRefs,omitempty"`
-	Comment          string       `json:"comment,omitempty"`
-}
-
-type spdxFile struct {
-	SPDXID    string    `json:"SPDXID"`
-	FileName  string    `json:"fileName"`
-	Checksums []spdxSum `json:"checksums"`
-}
-
-type spdxSum struct {
-	Algorithm string `json:"algorithm"`
-	Value     string `json:"checksumValue"`
-}
-
-type spdxExtRef struct {
-	Category string `json:"referenceCategory"`
-	Type     string `json:"referenceType"`
-	Locator  string `json:"referenceLocator"`
-}
-
-type spdxRelationship struct {
-	Element string `json:"spdxElementId"`
-	Type    string `json:"relationshipType"`
-	Related string `json:"relatedSpdxElement"`
-}
-
-// sbom describes the image: the base (name, digest), the model (name,
-// version, digest) and every file the build put in, with its path, SHA256
-// and SHA1 (which SPDX 2.3 requires of every file).
+// sbom describes the image in SPDX 2.3 JSON, written by spdx/tools-golang:
+// the base (name, digest), the model (name, version, digest) and every file
+// the build put in, with its path, SHA256 and SHA1 (which SPDX 2.3 requires
+// of every file). Nothing in it depends on the moment: created is the
+// build's epoch and the namespace is derived from the image digest.
 func sbom(o *Options, res *Result) ([]byte, error) {
 	img := res.Descriptor.Digest
 	repo := o.Dest.Ref().Repository()
-	doc := spdxDocument{
-		SPDXVersion: "SPDX-2.3", DataLicense: "CC0-1.0", SPDXID: "SPDXRef-DOCUMENT",
-		Name:              repo + "@" + img.String(),
+	doc := &spdx.Document{
+		SPDXVersion:       spdx.Version,
+		DataLicense:       spdx.DataLicense,
+		SPDXIdentifier:    "DOCUMENT",
+		DocumentName:      repo + "@" + img.String(),
 		DocumentNamespace: "https://slipway.dev/spdx/" + img.Algorithm + "/" + img.Hex,
-		CreationInfo:      spdxCreation{Created: o.Epoch.UTC().Format(time.RFC3339), Creators: []string{"Tool: " + tool(o.Tool)}},
-		DocumentDescribes: []string{"SPDXRef-Image"},
-		Packages:          []spdxPackage{ociPackage("SPDXRef-Image", repo, img, "CONTAINER")},
+		CreationInfo: &spdx.CreationInfo{
+			Created:  o.Epoch.UTC().Format(time.RFC3339),
+			Creators: []common.Creator{{CreatorType: "Tool", Creator: tool(o.Tool)}},
+		},
+		Packages: []*spdx.Package{ociPackage("Image", repo, img, "CONTAINER")},
 	}
-	rel := func(a, typ, b string) {
-		doc.Relationships = append(doc.Relationships, spdxRelationship{Element: a, Type: typ, Related: b})
+	rel := func(a common.ElementID, typ string, b common.ElementID) {
+		doc.Relationships = append(doc.Relationships, &spdx.Relationship{
+			RefA: common.MakeDocElementID("", string(a)), Relationship: typ, RefB: common.MakeDocElementID("", string(b)),
+		})
 	}
-	rel("SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Image")
+	rel("DOCUMENT", common.TypeRelationshipDescribe, "Image")
 	if o.Base != nil {
-		doc.Packages = append(doc.Packages, ociPackage("SPDXRef-Base", o.BaseName, res.BaseDigest, "CONTAINER"))
-		rel("SPDXRef-Image", "DESCENDANT_OF", "SPDXRef-Base")
+		doc.Packages = append(doc.Packages, ociPackage("Base", o.BaseName, res.BaseDigest, "CONTAINER"))
+		rel("Image", common.TypeRelationshipDescendantOf, "Base")
 	}
-	model := ociPackage("SPDXRef-Model", o.Model.Name, o.Model.Descriptor.Digest, "OTHER")
-	model.VersionInfo = o.Model.Version
-	model.Comment = "machine-learning model (ModelPack artifact " + o.Model.Descriptor.Digest.String() + ") in " + o.ModelDir
+	model := ociPackage("Model", o.Model.Name, o.Model.Descriptor.Digest, "OTHER")
+	model.PackageVersion = o.Model.Version
+	model.PackageComment = "machine-learning model (ModelPack artifact " + o.Model.Descriptor.Digest.String() + ") in " + o.ModelDir
 	doc.Packages = append(doc.Packages, model)
-	rel("SPDXRef-Image", "CONTAINS", "SPDXRef-Model")
+	rel("Image", common.TypeRelationshipContains, "Model")
 	n := 0
 	for i, l := range res.Layers {
-		owner := "SPDXRef-Image"
+		owner := common.ElementID("Image")
 		if i < len(o.Model.Layers) {
-			owner = "SPDXRef-Model"
+			owner = "Model"
 		}
 		for _, f := range l.Files {
 			n++
-			id := fmt.Sprintf("SPDXRef-File-%d", n)
-			doc.Files = append(doc.Files, spdxFile{SPDXID: id, FileName: f.Path, Checksums: []spdxSum{{"SHA1", f.SHA1}, {"SHA256", f.SHA256}}})
-			rel(owner, "CONTAINS", id)
+			id := common.ElementID(fmt.Sprintf("File-%d", n))
+			doc.Files = append(doc.Files, &spdx.File{
+				FileSPDXIdentifier: id,
+				FileName:           f.Path,
+				Checksums:          []common.Checksum{{Algorithm: common.SHA1, Value: f.SHA1}, {Algorithm: common.SHA256, Value: f.SHA256}},
+				FileCopyrightText:  noAssertion,
+			})
+			rel(owner, common.TypeRelationshipContains, id)
 		}
 	}
-	return json.MarshalIndent(doc, "", "  ")
+	if err := spdxlib.ValidateDocument(doc); err != nil {
+		return nil, fmt.Errorf("the SBOM of %s: %w", img, err)
+	}
+	var b bytes.Buffer
+	if err := spdxjson.Write(doc, &b, spdxjson.Indent("  ")); err != nil {
+		return nil, fmt.Errorf("encoding the SBOM of %s: %w", img, err)
+	}
+	return b.Bytes(), nil
 }
 
-func ociPackage(id, name string, digest v1.Hash, purpose string) spdxPackage {
-	p := spdxPackage{SPDXID: id, Name: name, VersionInfo: digest.String(), DownloadLocation: "NOASSERTION", Purpose: purpose}
+// noAssertion is SPDX's "this document says nothing about it".
+const noAssertion = "NOASSERTION"
+
+func ociPackage(id common.ElementID, name string, digest v1.Hash, purpose string) *spdx.Package {
+	p := &spdx.Package{
+		PackageSPDXIdentifier:     id,
+		PackageName:               name,
+		PackageVersion:            digest.String(),
+		PackageDownloadLocation:   noAssertion,
+		IsFilesAnalyzedTagPresent: true,
+		PrimaryPackagePurpose:     purpose,
+	}
 	if digest != (v1.Hash{}) {
-		p.Checksums = []spdxSum{{"SHA256", digest.Hex}}
-		p.ExternalRefs = []spdxExtRef{{Category: "PACKAGE-MANAGER", Type: "purl", Locator: purl(name, digest)}}
+		p.PackageChecksums = []common.Checksum{{Algorithm: common.SHA256, Value: digest.Hex}}
+		p.PackageExternalReferences = []*spdx.PackageExternalReference{{Category: common.CategoryPackageManager, RefType: common.TypePackageManagerPURL, Locator: purl(name, digest)}}
 	}
 	return p
 }
@@ -146,16 +124,14 @@ func attachSBOM(ctx context.Context, o *Options, res *Result) (v1.Descriptor, er
 	if err != nil {
 		return v1.Descriptor{}, err
 	}
-	art, err := newReferrer(res.Descriptor, static.NewLayer(doc, SBOMArtifactType), o.Epoch)
+	art, err := newReferrer(res.Descriptor, SBOMArtifactType, doc, o.Epoch)
 	if err != nil {
 		return v1.Descriptor{}, err
 	}
-	if err := o.Dest.WriteImage(ctx, art, ""); err != nil {
+	if err := o.Dest.WriteImage(ctx, art.Image, ""); err != nil {
 		return v1.Descriptor{}, fmt.Errorf("attaching the SBOM to %s in %s: %w", res.Descriptor.Digest, o.Dest.Ref(), err)
 	}
-	d, err := partial.Descriptor(art)
-	if err != nil {
-		return v1.Descriptor{}, err
-	}
-	return *d, nil
+	d := art.Descriptor
+	d.Annotations = nil // as partial.Descriptor reported it before oci.Artifact
+	return d, nil
 }

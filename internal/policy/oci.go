@@ -14,8 +14,6 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/partial"
-	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/slipwayhq/slipway/internal/fault"
@@ -105,60 +103,18 @@ type layerFile struct {
 	raw       []byte
 }
 
-// artifact is a policy bundle image: conftest's config ("{}" with the OPA
-// config media type) and one layer per file.
-type artifact struct {
-	manifest, config []byte
-	layers           map[v1.Hash]v1.Layer
-}
-
-var _ partial.CompressedImageCore = (*artifact)(nil)
-
+// newArtifact makes a policy bundle: conftest's config ("{}" with the OPA
+// config media type) and one layer per file, titled with its path.
 func newArtifact(configType types.MediaType, files []layerFile) (v1.Image, v1.Descriptor, error) {
-	a := &artifact{config: []byte("{}"), layers: map[v1.Hash]v1.Layer{}}
-	cfgHash, cfgSize, err := v1.SHA256(bytes.NewReader(a.config))
-	if err != nil {
-		return nil, v1.Descriptor{}, err
-	}
-	m := v1.Manifest{
-		SchemaVersion: 2,
-		MediaType:     types.OCIManifestSchema1,
-		Config:        v1.Descriptor{MediaType: configType, Size: cfgSize, Digest: cfgHash},
-	}
+	a := oci.Artifact{Config: &oci.Blob{MediaType: configType, Data: oci.EmptyJSON}}
 	for _, f := range files {
-		layer := static.NewLayer(f.raw, f.mediaType)
-		h, err := layer.Digest()
-		if err != nil {
-			return nil, v1.Descriptor{}, err
-		}
-		a.layers[h] = layer
-		m.Layers = append(m.Layers, v1.Descriptor{
-			MediaType:   f.mediaType,
-			Size:        int64(len(f.raw)),
-			Digest:      h,
-			Annotations: map[string]string{annotationTitle: f.title},
-		})
+		a.Layers = append(a.Layers, oci.Blob{MediaType: f.mediaType, Data: f.raw, Annotations: map[string]string{annotationTitle: f.title}})
 	}
-	if a.manifest, err = json.Marshal(m); err != nil {
-		return nil, v1.Descriptor{}, err
-	}
-	h, size, err := v1.SHA256(bytes.NewReader(a.manifest))
+	b, err := a.Build()
 	if err != nil {
 		return nil, v1.Descriptor{}, err
 	}
-	img, err := partial.CompressedToImage(a)
-	return img, v1.Descriptor{MediaType: types.OCIManifestSchema1, Size: size, Digest: h}, err
-}
-
-func (a *artifact) RawConfigFile() ([]byte, error)      { return a.config, nil }
-func (a *artifact) MediaType() (types.MediaType, error) { return types.OCIManifestSchema1, nil }
-func (a *artifact) RawManifest() ([]byte, error)        { return a.manifest, nil }
-
-func (a *artifact) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
-	if l, ok := a.layers[h]; ok {
-		return l, nil
-	}
-	return nil, fmt.Errorf("policy artifact has no layer %s", h)
+	return b.Image, b.Descriptor, nil
 }
 
 // PullOCI writes the policy bundle that id (a tag or digest) names in
