@@ -170,7 +170,7 @@ func readCard(ctx context.Context, s Sources, in *Input) (any, error) {
 	}
 	fm, err := modelpack.ReadFrontMatter(strings.NewReader(string(b)))
 	if err != nil {
-		return nil, fault.Usagef("model card README.md of %s: %v", s.Reference, err)
+		return nil, fault.Usagef("model card README.md of %s: %w", s.Reference, err)
 	}
 	if fm == nil {
 		return nil, nil
@@ -182,7 +182,7 @@ func readCard(ctx context.Context, s Sources, in *Input) (any, error) {
 func readDocument(path, what string) (any, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fault.Usagef("%s %s: %v", what, path, errors.Unwrap(err))
+		return nil, fault.Usagef("%s %s: %w", what, path, errors.Unwrap(err))
 	}
 	var v any
 	if strings.EqualFold(filepath.Ext(path), ".json") {
@@ -191,7 +191,7 @@ func readDocument(path, what string) (any, error) {
 		err = yaml.Unmarshal(b, &v)
 	}
 	if err != nil {
-		return nil, fault.Usagef("%s %s does not parse: %v", what, path, err)
+		return nil, fault.Usagef("%s %s does not parse: %w", what, path, err)
 	}
 	if _, ok := v.(map[string]any); !ok {
 		return nil, fault.Usagef("%s %s must be an object, got %s", what, path, typeName(v))
@@ -202,7 +202,7 @@ func readDocument(path, what string) (any, error) {
 func (in *Input) addFile(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return fault.Usagef("%s: %v", path, err)
+		return fault.Usagef("%s: %w", path, err)
 	}
 	sum := sha256.Sum256(b)
 	in.Files = append(in.Files, DigestedFile{Name: filepath.ToSlash(path), Digest: "sha256:" + hex.EncodeToString(sum[:])})

@@ -29,19 +29,19 @@ const maxMetricsSize = 16 << 20
 func ReadMetrics(path string) (map[string]any, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fault.Usagef("metrics file %s: %v", path, errors.Unwrap(err))
+		return nil, fault.Usagef("metrics file %s: %w", path, errors.Unwrap(err))
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxMetricsSize+1))
 	if err != nil {
-		return nil, fault.Usagef("metrics file %s: %v", path, err)
+		return nil, fault.Usagef("metrics file %s: %w", path, err)
 	}
 	if len(b) > maxMetricsSize {
 		return nil, fault.Usagef("metrics file %s is larger than %d MiB", path, maxMetricsSize>>20)
 	}
 	m, err := ParseMetrics(b, strings.ToLower(filepath.Ext(path)))
 	if err != nil {
-		return nil, fault.Usagef("metrics file %s: %v", path, err)
+		return nil, fault.Usagef("metrics file %s: %w", path, err)
 	}
 	return m, nil
 }
@@ -60,14 +60,14 @@ func ParseMetrics(b []byte, ext string) (map[string]any, error) {
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.UseNumber()
 		if err := dec.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("does not parse as JSON: %v", err)
+			return nil, fmt.Errorf("does not parse as JSON: %w", err)
 		}
 		if dec.More() {
 			return nil, errors.New("does not parse as JSON: more than one document")
 		}
 	default:
 		if err := yaml.Unmarshal(b, &raw); err != nil {
-			return nil, fmt.Errorf("does not parse as YAML: %v", err)
+			return nil, fmt.Errorf("does not parse as YAML: %w", err)
 		}
 	}
 	obj, ok := raw.(map[string]any)
@@ -124,7 +124,7 @@ func parseCSV(b []byte) (map[string]any, error) {
 	r.TrimLeadingSpace = true
 	records, err := r.ReadAll()
 	if err != nil {
-		return nil, fmt.Errorf("does not parse as CSV: %v", err)
+		return nil, fmt.Errorf("does not parse as CSV: %w", err)
 	}
 	out := map[string]any{}
 	for i, rec := range records {

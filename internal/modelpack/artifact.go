@@ -53,7 +53,7 @@ func Open(ctx context.Context, store oci.Store, id string) (*Artifact, error) {
 	}
 	a := &Artifact{Descriptor: desc}
 	if err := json.Unmarshal(raw, &a.Manifest); err != nil {
-		return nil, fault.Usagef("%s@%s: manifest does not parse: %v", store.Ref(), desc.Digest, err)
+		return nil, fault.Usagef("%s@%s: manifest does not parse: %w", store.Ref(), desc.Digest, err)
 	}
 	if !IsModelManifest(a.Manifest.ArtifactType, a.Manifest.Config.MediaType) {
 		return nil, fault.Usagef("%s@%s is not a model artifact (artifactType %q, config %q): pack one with slipway pack",
