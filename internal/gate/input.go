@@ -143,7 +143,9 @@ func modelDoc(ctx context.Context, store oci.Store, art *modelpack.Artifact, ref
 		}
 	}
 	var cfg any
-	_ = json.Unmarshal(art.Config, &cfg)
+	if err := json.Unmarshal(art.Config, &cfg); err != nil {
+		return nil, fault.Usagef("config of %s: %w", ref, err)
+	}
 	return map[string]any{
 		"name": art.Name, "version": art.Version, "digest": art.Descriptor.Digest.String(), "reference": ref,
 		"format": art.Format, "size": art.Size(), "files": fs, "datasets": datasets, "config": cfg,

@@ -22,6 +22,11 @@ import (
 // maxMetricsSize bounds a metrics file: it is read whole.
 const maxMetricsSize = 16 << 20
 
+// maxMetricsDepth bounds how deep metrics nest (per-class, per-slice…):
+// real metrics are a few levels deep, and a document nested thousands of
+// levels deep is refused before it is walked.
+const maxMetricsDepth = 64
+
 // ReadMetrics reads a metrics file: JSON, YAML, or a two-column CSV
 // (name,value; an optional header). Values must be finite numbers, or
 // objects of them (per-class metrics); anything else is a usage error that
@@ -74,7 +79,7 @@ func ParseMetrics(b []byte, ext string) (map[string]any, error) {
 	if !ok {
 		return nil, fmt.Errorf("must be an object of metric names to numbers, got %s", typeName(raw))
 	}
-	out, err := normalise(obj, "")
+	out, err := normalise(obj, "", 1)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +87,7 @@ func ParseMetrics(b []byte, ext string) (map[string]any, error) {
 }
 
 // normalise turns every leaf into a float64, refusing what is not a finite number.
-func normalise(obj map[string]any, prefix string) (map[string]any, error) {
+func normalise(obj map[string]any, prefix string, depth int) (map[string]any, error) {
 	out := make(map[string]any, len(obj))
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
@@ -106,7 +111,10 @@ func normalise(obj map[string]any, prefix string) (map[string]any, error) {
 		case int:
 			out[k] = float64(v)
 		case map[string]any:
-			inner, err := normalise(v, name+".")
+			if depth >= maxMetricsDepth {
+				return nil, fmt.Errorf("%s nests deeper than %d levels; metrics are names mapped to numbers, or objects of them a few levels deep", name, maxMetricsDepth)
+			}
+			inner, err := normalise(v, name+".", depth+1)
 			if err != nil {
 				return nil, err
 			}
