@@ -26,7 +26,8 @@ func TestReadMetricsBadInputIsUsage(t *testing.T) {
 	}{
 		{"json nested 10,000 deep", "deep.json", nested(10000, false), "nests deeper than 64 levels"},
 		{"json nested past the decoder's limit", "deeper.json", nested(10001, false), "does not parse as JSON"},
-		{"yaml nested 10,000 deep", "deep.yaml", nested(10000, true), "metrics file"},
+		{"yaml nested 10,000 deep", "deep.yaml", nested(10000, true), "nests deeper than 64 levels"},
+		{"yaml nested past the decoder's limit", "deeper.yaml", nested(20000, true), "does not parse as YAML"},
 		{"json nested 65 deep", "65.json", nested(65, false), "nests deeper than 64 levels"},
 		{"file name too long", strings.Repeat("m", 300) + ".json", "", "file name too long"},
 	} {
