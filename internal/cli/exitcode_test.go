@@ -130,6 +130,9 @@ func TestExitCodes(t *testing.T) {
 		if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
 			t.Errorf("slipway inspect %s/m:1 after SIGINT exited %d, want %d\nstdout:\n%s\nstderr:\n%s", host, code, exitInterrupted, stdout.String(), stderr.String())
 		}
+		if strings.Contains(stderr.String(), "unreachable") {
+			t.Errorf("slipway inspect %s/m:1 after SIGINT says the registry is unreachable; it was interrupted\nstderr:\n%s", host, stderr.String())
+		}
 	})
 }
 

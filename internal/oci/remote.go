@@ -183,6 +183,9 @@ func (s *remoteStore) classify(err error, what string) error {
 		}
 		return fault.Runtimef("registry %s: %s: %w", host, what, err)
 	}
+	if errors.Is(err, context.Canceled) {
+		return err // interrupted, not unreachable
+	}
 	var nerr net.Error
 	var oerr *net.OpError
 	if errors.As(err, &oerr) || errors.As(err, &nerr) {
