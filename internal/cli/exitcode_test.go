@@ -105,7 +105,7 @@ func TestExitCodes(t *testing.T) {
 	}
 
 	t.Run("SIGINT while waiting on a registry", func(t *testing.T) {
-		host := hangingRegistry(t)
+		host, dialled := hangingRegistry(t)
 		cmd := exec.Command(bin, "inspect", host+"/m:1")
 		cmd.Dir, cmd.Env = work, env
 		var stdout, stderr bytes.Buffer
@@ -113,9 +113,14 @@ func TestExitCodes(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// Give slipway time to install its signal handler and dial; a SIGINT
-		// before the handler is installed would kill it outright (no 130).
-		time.Sleep(500 * time.Millisecond)
+		// Once slipway has dialled, its signal handler is installed (main
+		// installs it first); a SIGINT before that would kill it outright.
+		select {
+		case <-dialled:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatalf("slipway inspect %s did not dial it within 30s\nstderr:\n%s", host, stderr.String())
+		}
 		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 			t.Fatal(err)
 		}
@@ -183,15 +188,16 @@ func isolatedEnv(t *testing.T, work string) []string {
 }
 
 // hangingRegistry accepts connections and never answers, so a client waits
-// until its context ends. It returns host:port.
-func hangingRegistry(t *testing.T) string {
+// until its context ends. It returns host:port and a channel closed at the
+// first connection.
+func hangingRegistry(t *testing.T) (string, <-chan struct{}) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var conns []net.Conn
-	done := make(chan struct{})
+	done, dialled := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
 		for {
@@ -199,7 +205,9 @@ func hangingRegistry(t *testing.T) string {
 			if err != nil {
 				return
 			}
-			conns = append(conns, c)
+			if conns = append(conns, c); len(conns) == 1 {
+				close(dialled)
+			}
 		}
 	}()
 	t.Cleanup(func() {
@@ -209,7 +217,7 @@ func hangingRegistry(t *testing.T) string {
 			c.Close()
 		}
 	})
-	return l.Addr().String()
+	return l.Addr().String(), dialled
 }
 
 func write(t *testing.T, dir, name, content string) {
