@@ -37,11 +37,11 @@ func Attach(ctx context.Context, store oci.Store, subject v1.Descriptor, env *En
 	}
 	payload, err := decodeB64(env.Payload)
 	if err != nil {
-		return v1.Descriptor{}, fault.Usagef("attaching an attestation: payload is not base64: %v", err)
+		return v1.Descriptor{}, fault.Usagef("attaching an attestation: payload is not base64: %w", err)
 	}
 	st, err := parseStatement(payload)
 	if err != nil {
-		return v1.Descriptor{}, fault.Usagef("attaching an attestation: %v", err)
+		return v1.Descriptor{}, fault.Usagef("attaching an attestation: %w", err)
 	}
 	if !st.About(subject.Digest) {
 		return v1.Descriptor{}, fault.Usagef("attaching an attestation about %s to %s: the statement is about another artifact", subjectDigests(st), subject.Digest)
@@ -185,7 +185,7 @@ func readEnvelope(ctx context.Context, store oci.Store, d v1.Descriptor) (*Envel
 	}
 	var env Envelope
 	if err := json.Unmarshal(raw, &env); err != nil {
-		return nil, fmt.Errorf("envelope is not DSSE JSON: %v", err)
+		return nil, fmt.Errorf("envelope is not DSSE JSON: %w", err)
 	}
 	return &env, nil
 }

@@ -67,11 +67,11 @@ type Environment struct {
 	Line int `json:"-"`
 }
 
-func describeStat(err error) string {
+func describeStat(err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
-		return "no such file"
+		return errors.New("no such file")
 	}
-	return err.Error()
+	return err
 }
 
 // Load reads and validates the config file at path; "" gives an empty Config.
@@ -81,12 +81,12 @@ func Load(path string) (*Config, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fault.Usagef("reading %s: %v", path, describeStat(err))
+		return nil, fault.Usagef("reading %s: %w", path, describeStat(err))
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxFile+1))
 	if err != nil {
-		return nil, fault.Usagef("reading %s: %v", path, err)
+		return nil, fault.Usagef("reading %s: %w", path, err)
 	}
 	if len(data) > maxFile {
 		return nil, fault.Usagef("%s is larger than %d KiB; a slipway.yaml is a few lines", path, maxFile>>10)

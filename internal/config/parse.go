@@ -81,7 +81,7 @@ func parseEnv(file string, re rawEnv) (Environment, error) {
 		return Environment{}, fault.Usagef("%s:%d: an environment needs a name", file, max(re.Name.Line, re.Requires.Line, re.Soak.Line))
 	}
 	if err := ValidateEnvName(e.Name); err != nil {
-		return Environment{}, fault.Usagef("%s:%d: %v", file, e.Line, err)
+		return Environment{}, fault.Usagef("%s:%d: %w", file, e.Line, err)
 	}
 	var err error
 	if e.Requires, err = stringList(file, "requires", &re.Requires); err != nil {

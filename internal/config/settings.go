@@ -183,7 +183,7 @@ func Locate(flag string, getenv func(string) string, dir string) (string, error)
 		}
 		fi, err := os.Stat(c.path)
 		if err != nil {
-			return "", fault.Usagef("%s %s: %s", c.from, c.path, describeStat(err))
+			return "", fault.Usagef("%s %s: %w", c.from, c.path, describeStat(err))
 		}
 		if fi.IsDir() {
 			return "", fault.Usagef("%s %s is a folder: give the file (%s)", c.from, c.path, filepath.Join(c.path, FileName))

@@ -143,7 +143,9 @@ func modelDoc(ctx context.Context, store oci.Store, art *modelpack.Artifact, ref
 		}
 	}
 	var cfg any
-	_ = json.Unmarshal(art.Config, &cfg)
+	if err := json.Unmarshal(art.Config, &cfg); err != nil {
+		return nil, fault.Usagef("config of %s: %w", ref, err)
+	}
 	return map[string]any{
 		"name": art.Name, "version": art.Version, "digest": art.Descriptor.Digest.String(), "reference": ref,
 		"format": art.Format, "size": art.Size(), "files": fs, "datasets": datasets, "config": cfg,
@@ -170,7 +172,7 @@ func readCard(ctx context.Context, s Sources, in *Input) (any, error) {
 	}
 	fm, err := modelpack.ReadFrontMatter(strings.NewReader(string(b)))
 	if err != nil {
-		return nil, fault.Usagef("model card README.md of %s: %v", s.Reference, err)
+		return nil, fault.Usagef("model card README.md of %s: %w", s.Reference, err)
 	}
 	if fm == nil {
 		return nil, nil
@@ -182,7 +184,7 @@ func readCard(ctx context.Context, s Sources, in *Input) (any, error) {
 func readDocument(path, what string) (any, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fault.Usagef("%s %s: %v", what, path, errors.Unwrap(err))
+		return nil, fault.Usagef("%s %s: %w", what, path, errors.Unwrap(err))
 	}
 	var v any
 	if strings.EqualFold(filepath.Ext(path), ".json") {
@@ -191,7 +193,7 @@ func readDocument(path, what string) (any, error) {
 		err = yaml.Unmarshal(b, &v)
 	}
 	if err != nil {
-		return nil, fault.Usagef("%s %s does not parse: %v", what, path, err)
+		return nil, fault.Usagef("%s %s does not parse: %w", what, path, err)
 	}
 	if _, ok := v.(map[string]any); !ok {
 		return nil, fault.Usagef("%s %s must be an object, got %s", what, path, typeName(v))
@@ -202,7 +204,7 @@ func readDocument(path, what string) (any, error) {
 func (in *Input) addFile(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return fault.Usagef("%s: %v", path, err)
+		return fault.Usagef("%s: %w", path, err)
 	}
 	sum := sha256.Sum256(b)
 	in.Files = append(in.Files, DigestedFile{Name: filepath.ToSlash(path), Digest: "sha256:" + hex.EncodeToString(sum[:])})

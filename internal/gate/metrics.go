@@ -22,6 +22,11 @@ import (
 // maxMetricsSize bounds a metrics file: it is read whole.
 const maxMetricsSize = 16 << 20
 
+// maxMetricsDepth bounds how deep metrics nest (per-class, per-slice…):
+// real metrics are a few levels deep, and a document nested thousands of
+// levels deep is refused before it is walked.
+const maxMetricsDepth = 64
+
 // ReadMetrics reads a metrics file: JSON, YAML, or a two-column CSV
 // (name,value; an optional header). Values must be finite numbers, or
 // objects of them (per-class metrics); anything else is a usage error that
@@ -29,19 +34,19 @@ const maxMetricsSize = 16 << 20
 func ReadMetrics(path string) (map[string]any, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fault.Usagef("metrics file %s: %v", path, errors.Unwrap(err))
+		return nil, fault.Usagef("metrics file %s: %w", path, errors.Unwrap(err))
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxMetricsSize+1))
 	if err != nil {
-		return nil, fault.Usagef("metrics file %s: %v", path, err)
+		return nil, fault.Usagef("metrics file %s: %w", path, err)
 	}
 	if len(b) > maxMetricsSize {
 		return nil, fault.Usagef("metrics file %s is larger than %d MiB", path, maxMetricsSize>>20)
 	}
 	m, err := ParseMetrics(b, strings.ToLower(filepath.Ext(path)))
 	if err != nil {
-		return nil, fault.Usagef("metrics file %s: %v", path, err)
+		return nil, fault.Usagef("metrics file %s: %w", path, err)
 	}
 	return m, nil
 }
@@ -60,21 +65,21 @@ func ParseMetrics(b []byte, ext string) (map[string]any, error) {
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.UseNumber()
 		if err := dec.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("does not parse as JSON: %v", err)
+			return nil, fmt.Errorf("does not parse as JSON: %w", err)
 		}
 		if dec.More() {
 			return nil, errors.New("does not parse as JSON: more than one document")
 		}
 	default:
 		if err := yaml.Unmarshal(b, &raw); err != nil {
-			return nil, fmt.Errorf("does not parse as YAML: %v", err)
+			return nil, fmt.Errorf("does not parse as YAML: %w", err)
 		}
 	}
 	obj, ok := raw.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("must be an object of metric names to numbers, got %s", typeName(raw))
 	}
-	out, err := normalise(obj, "")
+	out, err := normalise(obj, "", 1)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +87,7 @@ func ParseMetrics(b []byte, ext string) (map[string]any, error) {
 }
 
 // normalise turns every leaf into a float64, refusing what is not a finite number.
-func normalise(obj map[string]any, prefix string) (map[string]any, error) {
+func normalise(obj map[string]any, prefix string, depth int) (map[string]any, error) {
 	out := make(map[string]any, len(obj))
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
@@ -106,7 +111,10 @@ func normalise(obj map[string]any, prefix string) (map[string]any, error) {
 		case int:
 			out[k] = float64(v)
 		case map[string]any:
-			inner, err := normalise(v, name+".")
+			if depth >= maxMetricsDepth {
+				return nil, fmt.Errorf("%s nests deeper than %d levels; metrics are names mapped to numbers, or objects of them a few levels deep", name, maxMetricsDepth)
+			}
+			inner, err := normalise(v, name+".", depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -124,7 +132,7 @@ func parseCSV(b []byte) (map[string]any, error) {
 	r.TrimLeadingSpace = true
 	records, err := r.ReadAll()
 	if err != nil {
-		return nil, fmt.Errorf("does not parse as CSV: %v", err)
+		return nil, fmt.Errorf("does not parse as CSV: %w", err)
 	}
 	out := map[string]any{}
 	for i, rec := range records {

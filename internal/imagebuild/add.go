@@ -37,7 +37,7 @@ func addSources(adds []Add, epoch time.Time, measure bool) ([]source, error) {
 			return nil, fault.Usagef("--add %s:%s: %s does not exist", a.Src, a.Dst, a.Src)
 		}
 		if err != nil {
-			return nil, fault.Usagef("--add %s:%s: %v", a.Src, a.Dst, err)
+			return nil, fault.Usagef("--add %s:%s: %w", a.Src, a.Dst, err)
 		}
 		if !fi.IsDir() && !fi.Mode().IsRegular() {
 			return nil, fault.Usagef("--add %s:%s: %s is neither a file nor a folder", a.Src, a.Dst, a.Src)
@@ -89,11 +89,11 @@ func (s *addSource) walk(fn func(abs string, fi fs.FileInfo) error) error {
 	}
 	return filepath.WalkDir(s.add.Src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return fault.Usagef("--add %s: %v", s.add.Src, err)
+			return fault.Usagef("--add %s: %w", s.add.Src, err)
 		}
 		fi, err := d.Info()
 		if err != nil {
-			return fault.Usagef("--add %s: %v", p, err)
+			return fault.Usagef("--add %s: %w", p, err)
 		}
 		return fn(p, fi)
 	})
@@ -120,13 +120,13 @@ func (s *addSource) write(ctx context.Context, w io.Writer, p pass) error {
 		case fi.Mode()&fs.ModeSymlink != 0:
 			link, err := os.Readlink(abs)
 			if err != nil {
-				return fault.Usagef("--add %s: %v", abs, err)
+				return fault.Usagef("--add %s: %w", abs, err)
 			}
 			return tw.symlink(target, link)
 		case fi.Mode().IsRegular():
 			f, err := os.Open(abs)
 			if err != nil {
-				return fault.Usagef("--add %s: %v", abs, err)
+				return fault.Usagef("--add %s: %w", abs, err)
 			}
 			defer f.Close()
 			return tw.file(target, fi.Mode(), fi.Size(), f, "")

@@ -193,7 +193,7 @@ func ParseArgv(flag string, vals []string) ([]string, error) {
 	if len(vals) == 1 && strings.HasPrefix(strings.TrimSpace(vals[0]), "[") {
 		var out []string
 		if err := json.Unmarshal([]byte(vals[0]), &out); err != nil {
-			return nil, fault.Usagef("--%s %s: not a JSON array of strings: %v", flag, vals[0], err)
+			return nil, fault.Usagef("--%s %s: not a JSON array of strings: %w", flag, vals[0], err)
 		}
 		return out, nil
 	}

@@ -3,6 +3,7 @@ package integration
 import (
 	"bytes"
 	"context"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -78,6 +79,20 @@ func wantExit(t *testing.T, want int, args ...string) result {
 func env(t *testing.T) string {
 	t.Helper()
 	reg := registrytest.Real(t)
+	isolate(t)
+	return reg
+}
+
+// anyRegistry isolates the test like env and returns a registry for tests
+// that need one but not Distribution's own behaviour: the real one when
+// SLIPWAY_TEST_REGISTRY is set (make test), else an in-process one, so
+// they run everywhere instead of skipping.
+func anyRegistry(t *testing.T) string {
+	t.Helper()
+	reg := os.Getenv("SLIPWAY_TEST_REGISTRY")
+	if reg == "" {
+		reg = registrytest.InProcess(t)
+	}
 	isolate(t)
 	return reg
 }

@@ -19,7 +19,7 @@ import (
 // target, and leaves nothing in it, not even the harmless files that came
 // before the hostile one.
 func TestPullRefusesHostileArtifacts(t *testing.T) {
-	reg := env(t)
+	reg := anyRegistry(t)
 	nonce := make([]byte, 6)
 	_, _ = rand.Read(nonce)
 	etcName := "slipway-evil-" + hex.EncodeToString(nonce) // must never appear in /etc
@@ -85,7 +85,7 @@ func TestPullRefusesHostileArtifacts(t *testing.T) {
 // data/ is already a link to a folder outside it: the pull is refused
 // (exit 2) before any file is placed, and nothing lands outside.
 func TestPullDoesNotWriteThroughLinksOnDisk(t *testing.T) {
-	reg := env(t)
+	reg := anyRegistry(t)
 	dst := reg + "/" + repo("iris")
 	mustSlipway(t, "pack", example(t), "--version", "1.0.0", "--to", dst, "--lock", "iris.lock")
 
@@ -112,7 +112,7 @@ func TestPullDoesNotWriteThroughLinksOnDisk(t *testing.T) {
 // config, not fail with an encoder error (it does today: exit 3 with
 // "json: error calling MarshalJSON for type json.RawMessage").
 func TestInspectOfAnArtifactWithABrokenConfig(t *testing.T) {
-	reg := env(t)
+	reg := anyRegistry(t)
 	broken := reg + "/" + repo("broken")
 	artifact{
 		artifactType: artifactType,

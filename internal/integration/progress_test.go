@@ -22,7 +22,7 @@ import (
 // bar with a total of 0 and counts both the bytes it reads and the bytes it
 // uploads (internal/cli/pack.go).
 func TestPackProgressLines(t *testing.T) {
-	reg := env(t)
+	reg := anyRegistry(t)
 	proxy, stats := registrytest.Counting(t, reg)
 	var held atomic.Bool
 	stats.OnRequest(func(r *http.Request) int {

@@ -19,7 +19,7 @@ var exampleFiles = []string{
 // lock; each copy passes verify and holds the example's bytes. --only picks
 // roles or globs.
 func TestPullFromRegistry(t *testing.T) {
-	reg := env(t)
+	reg := anyRegistry(t)
 	dst := reg + "/" + repo("iris")
 	pinned := mustSlipway(t, "pack", example(t), "--version", "1.0.0", "--to", dst, "--lock", "iris.lock").lastLine()
 

@@ -109,7 +109,7 @@ func TestPushWithinRegistryMountsBlobs(t *testing.T) {
 // TestPackTwiceUploadsNothing re-packs an unchanged model to the registry:
 // the second run asks (HEAD) and sends nothing.
 func TestPackTwiceUploadsNothing(t *testing.T) {
-	reg := env(t)
+	reg := anyRegistry(t)
 	proxy, stats := registrytest.Counting(t, reg)
 	dst := proxy + "/" + repo("iris")
 	log := logRequests(stats)

@@ -53,7 +53,7 @@ func Open(ctx context.Context, store oci.Store, id string) (*Artifact, error) {
 	}
 	a := &Artifact{Descriptor: desc}
 	if err := json.Unmarshal(raw, &a.Manifest); err != nil {
-		return nil, fault.Usagef("%s@%s: manifest does not parse: %v", store.Ref(), desc.Digest, err)
+		return nil, fault.Usagef("%s@%s: manifest does not parse: %w", store.Ref(), desc.Digest, err)
 	}
 	if !IsModelManifest(a.Manifest.ArtifactType, a.Manifest.Config.MediaType) {
 		return nil, fault.Usagef("%s@%s is not a model artifact (artifactType %q, config %q): pack one with slipway pack",
@@ -82,7 +82,9 @@ func Open(ctx context.Context, store oci.Store, id string) (*Artifact, error) {
 		return nil, fault.Usagef("%s@%s: its config %s is not JSON, so it is not a model artifact Slipway can read", store.Ref(), desc.Digest, a.Manifest.Config.Digest)
 	}
 	a.Config = cfg
-	a.Name, a.Version = nameVersion(a.Format, cfg, a.Manifest.Annotations)
+	if a.Name, a.Version, err = nameVersion(a.Format, cfg, a.Manifest.Annotations); err != nil {
+		return nil, fault.Usagef("%s@%s: its config %s: %w", store.Ref(), desc.Digest, a.Manifest.Config.Digest, err)
+	}
 	return a, nil
 }
 
@@ -99,17 +101,26 @@ func formatOf(m manifest) string {
 	return "modelpack"
 }
 
-func nameVersion(format string, cfg []byte, annotations map[string]string) (string, string) {
+// nameVersion reads the name and version from a config; only those fields
+// are decoded, so an artifact is refused for a wrong name or version, not
+// for fields Slipway does not read.
+func nameVersion(format string, cfg []byte, annotations map[string]string) (string, string, error) {
 	if format == "kitops" {
 		var k struct {
 			Package struct{ Name, Version string } `json:"package"`
 		}
-		_ = json.Unmarshal(cfg, &k)
-		return k.Package.Name, k.Package.Version
+		if err := json.Unmarshal(cfg, &k); err != nil {
+			return "", "", fmt.Errorf("package name and version: %w", err)
+		}
+		return k.Package.Name, k.Package.Version, nil
 	}
-	var c modelConfig
-	_ = json.Unmarshal(cfg, &c)
-	return firstNonEmpty(c.Descriptor.Name, annotations[annotationTitle]), firstNonEmpty(c.Descriptor.Version, annotations[annotationVer])
+	var c struct {
+		Descriptor struct{ Name, Version string } `json:"descriptor"`
+	}
+	if err := json.Unmarshal(cfg, &c); err != nil {
+		return "", "", fmt.Errorf("descriptor name and version: %w", err)
+	}
+	return firstNonEmpty(c.Descriptor.Name, annotations[annotationTitle]), firstNonEmpty(c.Descriptor.Version, annotations[annotationVer]), nil
 }
 
 // Size is the total size of the layers.

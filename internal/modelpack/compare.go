@@ -73,7 +73,7 @@ func DirFiles(dir string, cache *HashCache) ([]LockFile, error) {
 func hashFile(p string, cache *HashCache) (string, error) {
 	fi, err := os.Stat(p)
 	if err != nil {
-		return "", fault.Usagef("%s: %v", p, err)
+		return "", fault.Usagef("%s: %w", p, err)
 	}
 	st := statOf(fi)
 	if d, _, ok := cache.lookup("file:"+p, st); ok {
@@ -82,13 +82,13 @@ func hashFile(p string, cache *HashCache) (string, error) {
 	start := time.Now()
 	f, err := os.Open(p)
 	if err != nil {
-		return "", fault.Usagef("cannot read %s: %v", p, err)
+		return "", fault.Usagef("cannot read %s: %w", p, err)
 	}
 	defer f.Close()
 	h := sha256.New()
 	n, err := io.CopyBuffer(h, f, make([]byte, 1<<20))
 	if err != nil {
-		return "", fault.Runtimef("reading %s: %v", p, err)
+		return "", fault.Runtimef("reading %s: %w", p, err)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	cache.store("file:"+p, st, "sha256:"+sum, n, start)

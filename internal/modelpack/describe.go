@@ -2,10 +2,14 @@ package modelpack
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"time"
+
+	"github.com/slipwayhq/slipway/internal/fault"
 )
 
 // modelConfig is the ModelPack config (application/vnd.cncf.model.config.v1+json).
@@ -37,7 +41,7 @@ type modelExec struct {
 
 // describe gathers the model's metadata: flags first, then the Kitfile,
 // then the model card's front matter, then the folder name.
-func describe(o PackOptions, kit *Kitfile) modelDescriptor {
+func describe(o PackOptions, kit *Kitfile) (modelDescriptor, error) {
 	d := modelDescriptor{Name: o.Name, Version: o.Version}
 	if !o.Epoch.IsZero() && o.Epoch.Unix() != 0 {
 		t := o.Epoch.UTC()
@@ -49,7 +53,11 @@ func describe(o PackOptions, kit *Kitfile) modelDescriptor {
 		d.Authors = kit.Package.Authors
 		d.Licenses = kit.Licenses()
 	}
-	if fm := readCard(o.Dir); fm != nil {
+	fm, err := readCard(o.Dir)
+	if err != nil {
+		return modelDescriptor{}, err
+	}
+	if fm != nil {
 		d.Name = firstNonEmpty(d.Name, stringField(fm, "name"))
 		d.Description = firstNonEmpty(d.Description, stringField(fm, "description"))
 		if len(d.Authors) == 0 {
@@ -64,7 +72,7 @@ func describe(o PackOptions, kit *Kitfile) modelDescriptor {
 		d.Name = filepath.Base(abs)
 	}
 	d.Title = d.Name
-	return d
+	return d, nil
 }
 
 // Name is the name a pack of dir gets: name when given, else the Kitfile's
@@ -81,18 +89,28 @@ func Name(dir, name string) (string, error) {
 			return "", err
 		}
 	}
-	return describe(PackOptions{Dir: dir}, kit).Name, nil
+	d, err := describe(PackOptions{Dir: dir}, kit)
+	return d.Name, err
 }
 
-// readCard returns the front matter of dir's README.md, or nil.
-func readCard(dir string) map[string]any {
-	f, err := os.Open(filepath.Join(dir, "README.md"))
+// readCard returns the front matter of dir's README.md, or nil when there
+// is no README.md; front matter that does not parse is a usage error, as
+// the gate would refuse the packed card later.
+func readCard(dir string) (map[string]any, error) {
+	p := filepath.Join(dir, "README.md")
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
-		return nil
+		return nil, fault.Usagef("model card %s: %w", p, err)
 	}
 	defer f.Close()
-	fm, _ := ReadFrontMatter(f)
-	return fm
+	fm, err := ReadFrontMatter(f)
+	if err != nil {
+		return nil, fault.Usagef("model card %s: %w: fix its front matter (YAML between --- lines)", p, err)
+	}
+	return fm, nil
 }
 
 // execConfig reads what the weights are: the format of the first weight

@@ -40,7 +40,7 @@ func collect(dir string, datasets []string) ([]source, *Kitfile, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil, fault.Usagef("model folder %s does not exist: give the folder that holds the model files", dir)
 	case err != nil:
-		return nil, nil, fault.Usagef("model folder %s: %v", dir, err)
+		return nil, nil, fault.Usagef("model folder %s: %w", dir, err)
 	case !info.IsDir():
 		return nil, nil, fault.Usagef("%s is a file, not a folder: give the folder that holds the model files", dir)
 	}
@@ -49,7 +49,7 @@ func collect(dir string, datasets []string) ([]source, *Kitfile, error) {
 		root, err = filepath.EvalSymlinks(root)
 	}
 	if err != nil {
-		return nil, nil, fault.Usagef("model folder %s: %v", dir, err)
+		return nil, nil, fault.Usagef("model folder %s: %w", dir, err)
 	}
 	ign, err := loadIgnore(root)
 	if err != nil {
@@ -135,11 +135,11 @@ func roleFor(rel string, roles map[string]Role) (Role, bool) {
 func collectDataset(root, d string, add func(source) error) error {
 	abs, err := filepath.Abs(d)
 	if err != nil {
-		return fault.Usagef("--dataset %s: %v", d, err)
+		return fault.Usagef("--dataset %s: %w", d, err)
 	}
 	fi, err := os.Stat(abs)
 	if err != nil {
-		return fault.Usagef("--dataset %s: %v", d, err)
+		return fault.Usagef("--dataset %s: %w", d, err)
 	}
 	// Inside the model folder a dataset keeps its path; outside it goes under data/.
 	prefix := "data/" + filepath.Base(abs)
@@ -159,7 +159,7 @@ func collectDataset(root, d string, add func(source) error) error {
 func walk(root, prefix string, fn func(rel, abs string, fi fs.FileInfo) error, ign *ignore.GitIgnore) error {
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return fault.Usagef("reading %s: %v: fix its permissions or list it in %s", p, err, IgnoreFile)
+			return fault.Usagef("reading %s: %w: fix its permissions or list it in %s", p, err, IgnoreFile)
 		}
 		rel, _ := filepath.Rel(root, p)
 		rel = filepath.ToSlash(rel)
@@ -185,7 +185,7 @@ func walk(root, prefix string, fn func(rel, abs string, fi fs.FileInfo) error, i
 		if d.Type()&fs.ModeSymlink != 0 {
 			resolved, err := filepath.EvalSymlinks(p)
 			if err != nil {
-				return fault.Usagef("%s: broken symlink: %v", p, err)
+				return fault.Usagef("%s: broken symlink: %w", p, err)
 			}
 			if inside, _ := filepath.Rel(root, resolved); !filepath.IsLocal(inside) {
 				return fault.Usagef("%s is a symlink to %s, outside the model folder: copy the file in, or list it in %s", p, resolved, IgnoreFile)
@@ -194,7 +194,7 @@ func walk(root, prefix string, fn func(rel, abs string, fi fs.FileInfo) error, i
 		}
 		fi, err := os.Stat(target)
 		if err != nil {
-			return fault.Usagef("%s: %v", p, err)
+			return fault.Usagef("%s: %w", p, err)
 		}
 		if fi.IsDir() {
 			return fault.Usagef("%s is a symlink to a folder: Slipway packs files, not links to folders; copy it in or list it in %s", p, IgnoreFile)
@@ -204,7 +204,7 @@ func walk(root, prefix string, fn func(rel, abs string, fi fs.FileInfo) error, i
 		}
 		f, err := os.Open(target)
 		if err != nil {
-			return fault.Usagef("cannot read %s: %v: fix its permissions or list it in %s", p, err, IgnoreFile)
+			return fault.Usagef("cannot read %s: %w: fix its permissions or list it in %s", p, err, IgnoreFile)
 		}
 		f.Close()
 		return fn(rel, target, fi)
@@ -218,7 +218,7 @@ func loadIgnore(root string) (*ignore.GitIgnore, error) {
 	}
 	ign, err := ignore.CompileIgnoreFile(p)
 	if err != nil {
-		return nil, fault.Usagef("%s: %v", p, err)
+		return nil, fault.Usagef("%s: %w", p, err)
 	}
 	return ign, nil
 }

@@ -85,7 +85,7 @@ func (p *packer) buildRaw(pl layerPlan) (builtLayer, error) {
 	mt := LayerMediaType(pl.role, true)
 	fi, err := os.Stat(s.Abs)
 	if err != nil {
-		return builtLayer{}, fault.Usagef("%s: %v", s.Abs, err)
+		return builtLayer{}, fault.Usagef("%s: %w", s.Abs, err)
 	}
 	st := statOf(fi)
 	out := builtLayer{}
@@ -102,7 +102,7 @@ func (p *packer) buildRaw(pl layerPlan) (builtLayer, error) {
 		start := time.Now()
 		f, err := os.Open(s.Abs)
 		if err != nil {
-			return builtLayer{}, fault.Usagef("cannot read %s: %v", s.Abs, err)
+			return builtLayer{}, fault.Usagef("cannot read %s: %w", s.Abs, err)
 		}
 		h, size, err = p.store.Ingest(&countingReader{r: f, fn: p.progress})
 		f.Close()
@@ -144,7 +144,7 @@ func (p *packer) buildTar(pl layerPlan) (builtLayer, error) {
 	for i, s := range pl.files {
 		fi, err := os.Stat(s.Abs)
 		if err != nil {
-			return builtLayer{}, fault.Usagef("%s: %v", s.Abs, err)
+			return builtLayer{}, fault.Usagef("%s: %w", s.Abs, err)
 		}
 		stats[i] = statOf(fi)
 		fmt.Fprintf(key, "%s\x00%s\x00%+v\x00", s.Rel, s.Abs, stats[i])
@@ -184,7 +184,7 @@ func (p *packer) buildTar(pl layerPlan) (builtLayer, error) {
 		for i, s := range pl.files {
 			f, err := os.Open(s.Abs)
 			if err != nil {
-				pw.CloseWithError(fault.Usagef("cannot read %s: %v", s.Abs, err))
+				pw.CloseWithError(fault.Usagef("cannot read %s: %w", s.Abs, err))
 				return
 			}
 			hasher := sha256.New()
@@ -248,7 +248,7 @@ type listedFile struct {
 func unchangedSince(p string, before fileStat) error {
 	fi, err := os.Stat(p)
 	if err != nil {
-		return fault.Usagef("%s: %v", p, err)
+		return fault.Usagef("%s: %w", p, err)
 	}
 	if after := statOf(fi); after.Size != before.Size || after.Mtime != before.Mtime {
 		return fault.Usagef("%s changed while it was being packed: wait for the writer to finish and pack again", p)

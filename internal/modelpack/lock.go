@@ -48,12 +48,12 @@ func ReadLock(path string) (*Lock, error) {
 		return nil, fault.Usagef("lock file %s does not exist: pack the model first, or pass --lock", path)
 	}
 	if err != nil {
-		return nil, fault.Usagef("lock file %s: %v", path, err)
+		return nil, fault.Usagef("lock file %s: %w", path, err)
 	}
 	defer f.Close()
 	l, err := ParseLock(f)
 	if err != nil {
-		return nil, fault.Usagef("lock file %s: %v", path, err)
+		return nil, fault.Usagef("lock file %s: %w", path, err)
 	}
 	return l, nil
 }
@@ -102,7 +102,7 @@ func (l *Lock) Write(path string) error {
 		return err
 	}
 	if err := atomicfile.WriteBytes(path, 0o644, append(b, '\n')); err != nil {
-		return fault.Usagef("writing lock file %s: %v", path, err)
+		return fault.Usagef("writing lock file %s: %w", path, err)
 	}
 	return nil
 }

@@ -64,7 +64,10 @@ func Pack(ctx context.Context, store oci.LayoutStore, o PackOptions) (*Packed, e
 	if err != nil {
 		return nil, err
 	}
-	meta := describe(o, kit)
+	meta, err := describe(o, kit)
+	if err != nil {
+		return nil, err
+	}
 	plans := planLayers(srcs)
 	if o.Progress != nil {
 		var total int64

@@ -156,8 +156,15 @@ func pullInto(ctx context.Context, store oci.Store, a *Artifact, dest *extract.D
 func writeLayer(dest *extract.Dest, l Layer, keep func(string) bool, r io.Reader) ([]string, error) {
 	if l.Info.Raw {
 		mode := fs.FileMode(0o644)
-		var meta fileMetadata
-		if json.Unmarshal([]byte(l.Descriptor.Annotations[AnnotationFile]), &meta) == nil && meta.Mode != 0 {
+		var meta struct {
+			Mode uint32 `json:"mode"` // the only field pull uses; others may come from other tools
+		}
+		if raw, ok := l.Descriptor.Annotations[AnnotationFile]; ok {
+			if err := json.Unmarshal([]byte(raw), &meta); err != nil {
+				return nil, fault.Usagef("layer %s (%s): annotation %s does not parse: %w", l.Descriptor.Digest, l.Path, AnnotationFile, err)
+			}
+		}
+		if meta.Mode != 0 {
 			mode = fs.FileMode(meta.Mode)
 		}
 		if err := dest.WriteFile(l.Path, mode, r); err != nil {

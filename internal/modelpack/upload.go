@@ -24,7 +24,7 @@ func ResolveVersion(ctx context.Context, dst oci.Store, version, bump string) (s
 		return "", fault.Usagef("give --version or --bump, not both")
 	case version != "":
 		if _, err := semver.StrictNewVersion(strings.TrimPrefix(version, "v")); err != nil {
-			return "", fault.Usagef("--version %q is not a semantic version (want MAJOR.MINOR.PATCH, e.g. 1.4.0): %v", version, err)
+			return "", fault.Usagef("--version %q is not a semantic version (want MAJOR.MINOR.PATCH, e.g. 1.4.0): %w", version, err)
 		}
 		if strings.Contains(version, "+") {
 			return "", fault.Usagef("--version %q: build metadata (+…) cannot be part of an OCI tag; drop it", version)

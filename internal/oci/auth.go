@@ -2,11 +2,17 @@ package oci
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/slipwayhq/slipway/internal/fault"
 )
 
 // Environment variables that carry registry credentials.
@@ -52,10 +58,47 @@ type dockerKeychain struct{}
 
 func (dockerKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
 	a, err := authn.DefaultKeychain.Resolve(r)
-	if err != nil || a == authn.Anonymous {
-		return a, err
+	if err != nil {
+		return nil, badDockerConfig(err)
+	}
+	if a == authn.Anonymous {
+		return a, nil
 	}
 	return describedAuth{Authenticator: a, from: "the docker config (or its credential helper) for " + r.RegistryStr()}, nil
+}
+
+// badDockerConfig marks err as a usage error naming the file when the
+// docker config does not parse: the file is the user's to fix, and retrying
+// will not help. The JSON and base64 errors name a position, never a value,
+// so no credential leaks into the message.
+func badDockerConfig(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var b64 base64.CorruptInputError
+	if !errors.As(err, &syntax) && !errors.As(err, &typ) && !errors.As(err, &b64) {
+		return err
+	}
+	file := dockerConfigFile()
+	return fault.Usagef("docker config %s does not parse: %w: fix it (it must be the JSON `docker login` writes) or move it away", file, err)
+}
+
+// dockerConfigFile names the file authn.DefaultKeychain reads: the docker
+// config ($DOCKER_CONFIG/config.json, else ~/.docker/config.json), else
+// $REGISTRY_AUTH_FILE or podman's containers/auth.json.
+func dockerConfigFile() string {
+	home, _ := os.UserHomeDir()
+	dir := os.Getenv("DOCKER_CONFIG")
+	if dir == "" && home != "" {
+		dir = filepath.Join(home, ".docker")
+	}
+	docker := filepath.Join(dir, "config.json")
+	if _, err := os.Stat(docker); err == nil {
+		return docker
+	}
+	if f := os.Getenv("REGISTRY_AUTH_FILE"); f != "" {
+		return f
+	}
+	return "containers/auth.json (podman's)"
 }
 
 type describedAuth struct {

@@ -93,7 +93,7 @@ func (s *layoutStore) readIndex() (*v1.IndexManifest, error) {
 	defer f.Close()
 	im, err := v1.ParseIndexManifest(f)
 	if err != nil {
-		return nil, fault.Usagef("OCI layout %s: index.json does not parse: %v", s.dir, err)
+		return nil, fault.Usagef("OCI layout %s: index.json does not parse: %w", s.dir, err)
 	}
 	return im, nil
 }

@@ -44,7 +44,7 @@ func ParseRef(s string, insecure bool) (Ref, error) {
 	}
 	r, err := name.ParseReference(s, append(opts, name.WithDefaultTag(""))...)
 	if err != nil {
-		return Ref{}, fault.Usagef("reference %q: %v (want host/repository[:tag|@sha256:…] or oci:DIR)", s, err)
+		return Ref{}, fault.Usagef("reference %q: %w (want host/repository[:tag|@sha256:…] or oci:DIR)", s, err)
 	}
 	ref := Ref{Repo: r.Context()}
 	switch r := r.(type) {
@@ -60,7 +60,7 @@ func parseLayoutRef(orig, rest string) (Ref, error) {
 	var ref Ref
 	if dir, dig, ok := strings.Cut(rest, "@"); ok {
 		if _, err := v1.NewHash(dig); err != nil {
-			return Ref{}, fault.Usagef("reference %q: bad digest %q: %v", orig, dig, err)
+			return Ref{}, fault.Usagef("reference %q: bad digest %q: %w", orig, dig, err)
 		}
 		rest, ref.Digest = dir, dig
 	} else if i := strings.LastIndex(rest, ":"); i > 0 && i < len(rest)-1 && !strings.ContainsAny(rest[i+1:], `/\`) {

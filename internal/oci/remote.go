@@ -183,10 +183,13 @@ func (s *remoteStore) classify(err error, what string) error {
 		}
 		return fault.Runtimef("registry %s: %s: %w", host, what, err)
 	}
+	if errors.Is(err, context.Canceled) {
+		return err // interrupted, not unreachable
+	}
 	var nerr net.Error
 	var oerr *net.OpError
 	if errors.As(err, &oerr) || errors.As(err, &nerr) {
-		return fault.Runtimef("registry %s is unreachable (%v): check the address, that it is running, and --insecure for plain HTTP", host, err)
+		return fault.Runtimef("registry %s is unreachable (%w): check the address, that it is running, and --insecure for plain HTTP", host, err)
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err

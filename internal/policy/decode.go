@@ -71,7 +71,7 @@ func decodeJSON(b []byte) (any, error) {
 func jsonError(b []byte, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return fmt.Errorf("line %d: %v", lineAt(b, se.Offset), err)
+		return fmt.Errorf("line %d: %w", lineAt(b, se.Offset), err)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("line %d: unexpected end of JSON (is the file complete?)", lineAt(b, int64(len(b))))

@@ -46,6 +46,11 @@ func unavailable(t testing.TB, why string) {
 	t.Skipf("%s: run `make test` (scripts/test.sh) for the integration tests", why)
 }
 
+// IntegrationRequired reports whether integration tests must run here
+// (SLIPWAY_INTEGRATION=1, or CI set and not "false" or "0"): a missing
+// registry is then a failure, not a skip.
+func IntegrationRequired() bool { return integrationRequired() }
+
 func integrationRequired() bool {
 	if os.Getenv("SLIPWAY_INTEGRATION") == "1" {
 		return true
