@@ -10,8 +10,22 @@ import (
 func exactArgs(n int, names string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageError(fmt.Errorf("%s takes %s (got %d arguments); see slipway %s --help", cmd.Name(), names, len(args), cmd.Name()))
+			return argsError(cmd, names, len(args))
 		}
 		return nil
 	}
+}
+
+// minArgs is cobra.MinimumNArgs with a usage error that names the arguments.
+func minArgs(n int, names string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return argsError(cmd, names, len(args))
+		}
+		return nil
+	}
+}
+
+func argsError(cmd *cobra.Command, names string, got int) error {
+	return usageError(fmt.Errorf("%s takes %s (got %d arguments); see %s --help", cmd.Name(), names, got, cmd.CommandPath()))
 }

@@ -71,7 +71,7 @@ parallel. Exit 1 on a failure, 4 on warnings with --fail-on-warn.`,
 		Example: `  slipway policy eval metrics/*.json --policy ./policy
   slipway policy eval deploy.yaml --policy ./policy --namespace k8s -o tap`,
 		Annotations: map[string]string{annotationFormats: strings.Join(report.EvalFormats(), ",")},
-		Args:        cobra.MinimumNArgs(1),
+		Args:        minArgs(1, "one or more FILE or DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := policy.RunEval(cmd.Context(), policy.EvalRequest{
 				Client: g.client, Policies: p.selection(g, false), Files: args,
@@ -99,7 +99,7 @@ func newPolicyPushCmd(g *globalOptions, streams IO) *cobra.Command {
 	return &cobra.Command{
 		Use:   "push DIR… REF",
 		Short: "Store policies in a registry or layout as a conftest-compatible bundle",
-		Args:  cobra.MinimumNArgs(2),
+		Args:  minArgs(2, "one or more DIR, then REF"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := policy.Push(cmd.Context(), policy.PushRequest{
 				Client: g.client, Policies: args[:len(args)-1], Reference: args[len(args)-1],

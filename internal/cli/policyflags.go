@@ -17,7 +17,7 @@ type policyFlags struct {
 // register adds the flags; --policy sets the policies setting (slipway.yaml
 // policies:, SLIPWAY_POLICIES), whose value the verb reads from g.cfg.
 func (p *policyFlags) register(f *pflag.FlagSet) {
-	f.StringArrayVarP(&p.paths, "policy", "p", nil, "policy folder, .rego file, .tar.gz bundle, or OCI reference (repeatable; default: the shipped library)")
+	f.StringArrayVarP(&p.paths, "policy", "p", nil, "policy folder, .rego file, .tar.gz bundle, or OCI reference (repeatable; default: the policies setting, then the shipped library for gate and ./policy for policy eval)")
 	f.StringArrayVarP(&p.data, "data", "d", nil, "data document (JSON or YAML) merged into data, e.g. thresholds (repeatable)")
 	f.StringArrayVarP(&p.namespaces, "namespace", "n", nil, "evaluate only these packages (repeatable; default: every package given)")
 	bindSetting(f, "policy", config.SettingPolicies)
