@@ -87,6 +87,9 @@ func TestJSONOutputsMatchTheirSchemas(t *testing.T) {
 	outputs["config"] = run(0, "config")
 
 	for verb := range outputTypes {
+		if verb == "gate-input" { // the document policies see, not a verb's output (internal/gate tests it)
+			continue
+		}
 		out, ok := outputs[verb]
 		if !ok {
 			t.Errorf("%s has a result type but this test does not run it", verb)

@@ -42,6 +42,7 @@ var outputTypes = map[string]any{
 	"inspect":       modelpack.InspectResult{},
 	"build":         imagebuild.RunResult{},
 	"gate":          gate.Verdict{},
+	"gate-input":    gate.Document{},
 	"policy-test":   policy.TestReport{},
 	"policy-eval":   []policy.FileResult{},
 	"policy-push":   policy.PushResult{},

@@ -44,6 +44,10 @@ type Sources struct {
 
 // Input is the document policies see, and what went into it.
 type Input struct {
+	// Document is the gate input, typed.
+	Document Document
+	// Doc is Document as plain JSON values, as policies see it (and as
+	// they would from conftest).
 	Doc      map[string]any
 	Model    ModelRef
 	Metrics  map[string]any
@@ -76,7 +80,7 @@ func BuildInput(ctx context.Context, s Sources) (*Input, error) {
 	if err != nil {
 		return nil, err
 	}
-	var drift any
+	var drift map[string]any
 	if s.Drift != "" {
 		if drift, err = readDocument(s.Drift, "drift report"); err != nil {
 			return nil, err
@@ -86,25 +90,16 @@ func BuildInput(ctx context.Context, s Sources) (*Input, error) {
 		}
 	}
 	in.Baseline = s.Baseline
-	var baseline any
-	if s.Baseline != nil {
-		baseline = s.Baseline
-	}
 	now := s.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
-	doc := map[string]any{
-		"model":    model,
-		"metrics":  in.Metrics,
-		"baseline": baseline,
-		"card":     card,
-		"drift":    drift,
-		"ci":       s.CI,
-		"time":     now.UTC().Format(time.RFC3339),
+	in.Document = Document{
+		Model: model, Metrics: in.Metrics, Baseline: s.Baseline, Card: card, Drift: drift,
+		CI: s.CI, Time: now.UTC().Format(time.RFC3339),
 	}
 	// Policies see plain JSON values, as they would from conftest.
-	b, err := json.Marshal(doc)
+	b, err := json.Marshal(in.Document)
 	if err != nil {
 		return nil, err
 	}
@@ -114,26 +109,18 @@ func BuildInput(ctx context.Context, s Sources) (*Input, error) {
 	return in, nil
 }
 
-func modelDoc(ctx context.Context, store oci.Store, art *modelpack.Artifact, ref string) (map[string]any, error) {
+func modelDoc(ctx context.Context, store oci.Store, art *modelpack.Artifact, ref string) (ModelDocument, error) {
 	files, err := art.Files(ctx, store)
 	if err != nil {
-		return nil, fmt.Errorf("listing the files of %s: %w", ref, err)
+		return ModelDocument{}, fmt.Errorf("listing the files of %s: %w", ref, err)
 	}
-	type file struct {
-		Path      string `json:"path"`
-		Size      int64  `json:"size"`
-		Digest    string `json:"digest"`
-		Role      string `json:"role"`
-		Format    string `json:"format,omitempty"`
-		MediaType string `json:"mediaType"`
-	}
-	var fs, datasets []file
+	fs, datasets := []FileDocument{}, []FileDocument{}
 	for _, f := range files {
 		d := ""
 		if f.SHA256 != "" {
 			d = "sha256:" + f.SHA256
 		}
-		x := file{Path: f.Path, Size: f.Size, Digest: d, Role: string(f.Role), MediaType: f.MediaType}
+		x := FileDocument{Path: f.Path, Size: f.Size, Digest: d, Role: string(f.Role), MediaType: f.MediaType}
 		if f.Role == modelpack.RoleWeights {
 			x.Format = modelpack.Format(f.Path)
 		}
@@ -142,20 +129,20 @@ func modelDoc(ctx context.Context, store oci.Store, art *modelpack.Artifact, ref
 			datasets = append(datasets, x)
 		}
 	}
-	var cfg any
+	var cfg map[string]any
 	if err := json.Unmarshal(art.Config, &cfg); err != nil {
-		return nil, fault.Usagef("config of %s: %w", ref, err)
+		return ModelDocument{}, fault.Usagef("config of %s: %w", ref, err)
 	}
-	return map[string]any{
-		"name": art.Name, "version": art.Version, "digest": art.Descriptor.Digest.String(), "reference": ref,
-		"format": art.Format, "size": art.Size(), "files": fs, "datasets": datasets, "config": cfg,
-		"annotations": art.Manifest.Annotations,
+	return ModelDocument{
+		Name: art.Name, Version: art.Version, Digest: art.Descriptor.Digest.String(), Reference: ref,
+		Format: art.Format, Size: art.Size(), Files: fs, Datasets: datasets, Config: cfg,
+		Annotations: orEmptyMap(art.Manifest.Annotations),
 	}, nil
 }
 
 // readCard reads the model card: --card FILE, else the front matter of the
 // artifact's README.md; nil when there is none.
-func readCard(ctx context.Context, s Sources, in *Input) (any, error) {
+func readCard(ctx context.Context, s Sources, in *Input) (map[string]any, error) {
 	if s.Card != "" {
 		card, err := readDocument(s.Card, "model card")
 		if err != nil {
@@ -181,7 +168,7 @@ func readCard(ctx context.Context, s Sources, in *Input) (any, error) {
 }
 
 // readDocument reads a JSON or YAML document given by the user.
-func readDocument(path, what string) (any, error) {
+func readDocument(path, what string) (map[string]any, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fault.Usagef("%s %s: %w", what, path, errors.Unwrap(err))
@@ -195,10 +182,11 @@ func readDocument(path, what string) (any, error) {
 	if err != nil {
 		return nil, fault.Usagef("%s %s does not parse: %w", what, path, err)
 	}
-	if _, ok := v.(map[string]any); !ok {
+	m, ok := v.(map[string]any)
+	if !ok {
 		return nil, fault.Usagef("%s %s must be an object, got %s", what, path, typeName(v))
 	}
-	return v, nil
+	return m, nil
 }
 
 func (in *Input) addFile(path string) error {
