@@ -59,12 +59,9 @@ func VerifyAttestation(ctx context.Context, req VerifyRequest) (*VerifyResult, e
 	if err != nil {
 		return nil, err
 	}
-	ref, err := req.Client.Parse(req.Reference)
+	ref, err := req.Client.ParseTagged(req.Reference, "")
 	if err != nil {
 		return nil, err
-	}
-	if ref.Identifier() == "" {
-		return nil, fault.Usagef("%s: give a tag or digest (%s:1.0.0 or %s@sha256:…)", ref, ref, ref)
 	}
 	store := req.Client.For(ref).Open(ref)
 	desc, err := store.Resolve(ctx, ref.Identifier())

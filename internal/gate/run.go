@@ -102,12 +102,9 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 			return nil, err
 		}
 	}
-	ref, err := req.Client.Parse(req.Reference)
+	ref, err := req.Client.ParseTagged(req.Reference, "")
 	if err != nil {
 		return nil, err
-	}
-	if ref.Identifier() == "" {
-		return nil, fault.Usagef("%s: give a tag or digest (%s:1.0.0 or %s@sha256:…)", ref, ref, ref)
 	}
 	client := req.Client.For(append([]oci.Ref{ref}, req.refs()...)...)
 	store := client.Open(ref)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/oci"
 )
 
@@ -55,12 +54,9 @@ type InspectLayer struct {
 
 // InspectModel reads the manifest and config of the model artifact req.Ref names.
 func InspectModel(ctx context.Context, req InspectRequest) (*InspectResult, error) {
-	ref, err := req.Client.Parse(req.Ref)
+	ref, err := req.Client.ParseTagged(req.Ref, "")
 	if err != nil {
 		return nil, err
-	}
-	if ref.Identifier() == "" {
-		return nil, fault.Usagef("%s: give a tag or digest (%s:1.0.0 or %s@sha256:…)", ref, ref, ref)
 	}
 	art, err := Open(ctx, req.Client.For(ref).Open(ref), ref.Identifier())
 	if err != nil {

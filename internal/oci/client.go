@@ -3,6 +3,7 @@ package oci
 import (
 	"net/http"
 
+	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/progress"
 )
 
@@ -59,4 +60,20 @@ func (c Client) transport() http.RoundTripper {
 		return c.Transport
 	}
 	return http.DefaultTransport
+}
+
+// ParseTagged parses a reference that must name a tag or a digest: what a
+// verb reads. what names the argument in the message ("" for none).
+func (c Client) ParseTagged(s, what string) (Ref, error) {
+	ref, err := c.Parse(s)
+	if err != nil {
+		return Ref{}, err
+	}
+	if ref.Identifier() == "" {
+		if what != "" {
+			what += " "
+		}
+		return Ref{}, fault.Usagef("%s%s: give a tag or digest (%s:1.0.0 or %s@sha256:…)", what, ref, ref, ref)
+	}
+	return ref, nil
 }

@@ -107,12 +107,9 @@ type PullResult struct {
 // Pull writes the policy bundle (Slipway's or conftest's) that the
 // reference names into req.Dir, each file at its path in the bundle.
 func Pull(ctx context.Context, req PullRequest) (*PullResult, error) {
-	ref, err := req.Client.Parse(req.Reference)
+	ref, err := req.Client.ParseTagged(req.Reference, "")
 	if err != nil {
 		return nil, err
-	}
-	if ref.Identifier() == "" {
-		return nil, fault.Usagef("%s: give a tag or digest (%s:1.0.0 or %s@sha256:…)", ref, ref, ref)
 	}
 	store := req.Client.For(ref).Open(ref)
 	d, err := store.Resolve(ctx, ref.Identifier())
