@@ -87,8 +87,9 @@ func TestPackRetriesTransientFailures(t *testing.T) {
 	registrytest.Skopeo(t, "copy", "--src-tls-verify=false", "docker://"+reg+"/"+name+":1.0.0", "oci:"+layout+":1.0.0")
 }
 
-// TestPackInterrupted cancels pack (as Ctrl-C does) while it uploads: exit 3,
-// no tag, no lock; the next run completes the push.
+// TestPackInterrupted cancels pack (as Ctrl-C does) while it uploads: exit
+// 130 (interrupted, as shells report SIGINT), no tag, no lock; the next run
+// completes the push.
 func TestPackInterrupted(t *testing.T) {
 	reg := env(t)
 	proxy, stats := registrytest.Counting(t, reg)
@@ -104,7 +105,7 @@ func TestPackInterrupted(t *testing.T) {
 	})
 
 	r := slipwayCtx(ctx, "", "pack", example(t), "--version", "1.0.0", "--to", proxy+"/"+name, "--lock", "iris.lock")
-	assert.Equal(t, 3, r.code, "exit code of an interrupted pack\n%s", r)
+	assert.Equal(t, 130, r.code, "exit code of an interrupted pack\n%s", r)
 	assert.Empty(t, r.stdout, "stdout of an interrupted pack")
 	assert.NoFileExists(t, "iris.lock", "an interrupted pack wrote its lock")
 	assert.Empty(t, skopeoTagsOrNone(t, reg+"/"+name), "tags after an interrupted pack")
