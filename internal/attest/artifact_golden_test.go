@@ -1,18 +1,15 @@
 package attest
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/slipwayhq/slipway/internal/golden"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-var updateArtifact = flag.Bool("update-artifact", false, "rewrite testdata/*.manifest.json")
 
 // TestArtifactManifestGolden pins the attestation manifest byte for byte:
 // its digest is how stores and verifiers name an attestation.
@@ -28,7 +25,7 @@ func TestArtifactManifestGolden(t *testing.T) {
 	require.NoError(t, err)
 	raw, err := img.RawManifest()
 	require.NoError(t, err)
-	golden(t, filepath.Join("testdata", "attestation.manifest.json"), raw)
+	golden.Equal(t, filepath.Join("testdata", "attestation.manifest.json"), raw)
 	h, _, _ := v1.SHA256(strings.NewReader(string(raw)))
 	assert.Equal(t, h, desc.Digest, "descriptor digest")
 	assert.Equal(t, ArtifactType, desc.ArtifactType)
@@ -39,14 +36,4 @@ func TestArtifactManifestGolden(t *testing.T) {
 	cfg, err := img.RawConfigFile()
 	require.NoError(t, err)
 	assert.Equal(t, "{}", string(cfg))
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *updateArtifact {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "reading golden %s (run with -update-artifact)", path)
-	assert.Equal(t, string(want), string(got), "manifest differs from %s", path)
 }

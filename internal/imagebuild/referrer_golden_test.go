@@ -1,19 +1,15 @@
 package imagebuild
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/stretchr/testify/assert"
+	"github.com/slipwayhq/slipway/internal/golden"
 	"github.com/stretchr/testify/require"
 )
-
-var updateArtifact = flag.Bool("update-artifact", false, "rewrite testdata/*.manifest.json")
 
 // TestReferrerManifestGolden pins the SBOM referrer's manifest byte for byte.
 func TestReferrerManifestGolden(t *testing.T) {
@@ -23,10 +19,5 @@ func TestReferrerManifestGolden(t *testing.T) {
 	raw, err := b.Image.RawManifest()
 	require.NoError(t, err)
 	path := filepath.Join("testdata", "sbom-referrer.manifest.json")
-	if *updateArtifact {
-		require.NoError(t, os.WriteFile(path, raw, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.Equal(t, string(want), string(raw))
+	golden.Equal(t, path, raw)
 }

@@ -1,18 +1,15 @@
 package policy
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/slipwayhq/slipway/internal/golden"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-var updateArtifact = flag.Bool("update-artifact", false, "rewrite testdata/*.manifest.json")
 
 // TestArtifactManifestGolden pins a policy bundle's manifest byte for byte.
 func TestArtifactManifestGolden(t *testing.T) {
@@ -24,12 +21,7 @@ func TestArtifactManifestGolden(t *testing.T) {
 	raw, err := img.RawManifest()
 	require.NoError(t, err)
 	path := filepath.Join("testdata", "policy.manifest.json")
-	if *updateArtifact {
-		require.NoError(t, os.WriteFile(path, raw, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.Equal(t, string(want), string(raw))
+	golden.Equal(t, path, raw)
 	h, n, _ := v1.SHA256(strings.NewReader(string(raw)))
 	assert.Equal(t, v1.Descriptor{MediaType: "application/vnd.oci.image.manifest.v1+json", Digest: h, Size: n}, desc)
 	cfg, err := img.RawConfigFile()
