@@ -1,0 +1,142 @@
+package drift
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+)
+
+// Compare computes every shared column's statistics and the decision.
+// Columns only one side has are listed, not compared. A column numeric on
+// one side and categorical on the other is compared as categorical.
+func Compare(ref, cur *Table, th Thresholds) *Result {
+	res := &Result{
+		Current: cur.Sources, ReferenceRows: ref.Rows, CurrentRows: cur.Rows,
+		Features: map[string]*Feature{}, Thresholds: th, Columns: []string{},
+	}
+	for _, rc := range ref.Columns {
+		cc := cur.Column(rc.Name)
+		if cc == nil {
+			res.OnlyInReference = append(res.OnlyInReference, rc.Name)
+			continue
+		}
+		if rc.IsNumeric != cc.IsNumeric {
+			rc.toCategorical()
+			cc.toCategorical()
+		}
+		res.Columns = append(res.Columns, rc.Name)
+		res.Features[rc.Name] = compareColumn(rc, cc)
+	}
+	for _, cc := range cur.Columns {
+		if ref.Column(cc.Name) == nil {
+			res.OnlyInCurrent = append(res.OnlyInCurrent, cc.Name)
+		}
+	}
+	decide(res)
+	return res
+}
+
+func compareColumn(rc, cc *Column) *Feature {
+	f := &Feature{
+		Kind: rc.kind(), ReferenceCount: rc.Count(), CurrentCount: cc.Count(),
+		ReferenceMissing: rc.Missing, CurrentMissing: cc.Missing,
+	}
+	if f.ReferenceCount == 0 || f.CurrentCount == 0 {
+		f.Skipped = "no values on one side (all missing)"
+		return f
+	}
+	if rc.IsNumeric {
+		numeric(f, rc.Numeric, cc.Numeric)
+	} else {
+		categorical(f, rc.Categorical, cc.Categorical)
+	}
+	return f
+}
+
+func numeric(f *Feature, ref, cur []float64) {
+	x, y := slices.Clone(ref), slices.Clone(cur)
+	slices.Sort(x)
+	slices.Sort(y)
+	ks := ks2SampSorted(x, y)
+	f.Test, f.Method, f.Statistic, f.PValue = "ks", ks.Method, ks.Statistic, ks.PValue
+	p := ks.PValue
+	f.KSPValue = &p
+	w := wassersteinSorted(x, y)
+	f.Wasserstein = &w
+	if sd := Std(x); sd > 0 {
+		wn := w / sd
+		f.WassersteinNorm = &wn
+	}
+	edges := DecileEdges(x)
+	rp, cp := Proportions(Histogram(x, edges)), Proportions(Histogram(y, edges))
+	f.Bins, f.PSI, f.JS = len(rp), PSI(rp, cp), JensenShannon(rp, cp)
+}
+
+// CategoryCounts counts ref's and cur's values over the union of their
+// categories, sorted; unseen are the current's categories absent from ref.
+func CategoryCounts(ref, cur []string) (cats []string, rc, cc []float64, unseen []string) {
+	rm, cm := map[string]float64{}, map[string]float64{}
+	for _, s := range ref {
+		rm[s]++
+	}
+	for _, s := range cur {
+		cm[s]++
+	}
+	for k := range rm {
+		cats = append(cats, k)
+	}
+	for k := range cm {
+		if _, ok := rm[k]; !ok {
+			cats = append(cats, k)
+			unseen = append(unseen, k)
+		}
+	}
+	sort.Strings(cats)
+	sort.Strings(unseen)
+	for _, k := range cats {
+		rc = append(rc, rm[k])
+		cc = append(cc, cm[k])
+	}
+	return cats, rc, cc, unseen
+}
+
+func categorical(f *Feature, ref, cur []string) {
+	cats, rc, cc, unseen := CategoryCounts(ref, cur)
+	chi := ChiSquare2xK(rc, cc)
+	f.Test, f.Statistic, f.PValue, f.DoF = "chi2", chi.Statistic, chi.PValue, chi.DoF
+	rp, cp := Proportions(rc), Proportions(cc)
+	f.Bins, f.PSI, f.JS = len(cats), PSI(rp, cp), JensenShannon(rp, cp)
+	f.UnseenCategories = unseen
+}
+
+// decide applies the thresholds: a feature drifted when its PSI reaches
+// th.PSI or its p-value is below th.Alpha/Tested (Bonferroni).
+func decide(res *Result) {
+	for _, f := range res.Features {
+		if f.Test != "" {
+			res.Tested++
+		}
+	}
+	if res.Tested == 0 {
+		return
+	}
+	alpha := res.Thresholds.Alpha / float64(res.Tested)
+	for _, name := range res.Columns {
+		f := res.Features[name]
+		if f.Test == "" {
+			continue
+		}
+		if f.PSI >= res.Thresholds.PSI {
+			f.Reasons = append(f.Reasons, fmt.Sprintf("PSI %.4g ≥ %g", f.PSI, res.Thresholds.PSI))
+		}
+		if f.PValue < alpha {
+			f.Reasons = append(f.Reasons, fmt.Sprintf("p-value %.3g < %.3g (%g/%d, Bonferroni)", f.PValue, alpha, res.Thresholds.Alpha, res.Tested))
+		}
+		if len(f.Reasons) > 0 {
+			f.Drifted = true
+			res.Drifted++
+		}
+	}
+	res.ShareDrifted = float64(res.Drifted) / float64(res.Tested)
+	res.DatasetDrift = res.ShareDrifted >= res.Thresholds.Share
+}

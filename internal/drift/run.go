@@ -1,0 +1,211 @@
+package drift
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/modelpack"
+	"github.com/slipwayhq/slipway/internal/oci"
+)
+
+// maxReferenceSize bounds a dataset file read from an artifact.
+const maxReferenceSize = 1 << 30
+
+// Request is one `slipway drift`.
+type Request struct {
+	// Client opens the model when Reference names one.
+	Client oci.Client
+	// Reference is a CSV file, or a model (registry reference or
+	// oci:DIR:tag / oci:DIR@digest) whose dataset is the reference.
+	Reference string
+	// ReferenceFile picks the model's dataset file when it has several.
+	ReferenceFile string
+	// Current are the current CSV files, concatenated; "-" is Stdin.
+	Current []string
+	Stdin   io.Reader
+	// Columns, when set, are the only columns compared; Ignore are left out;
+	// Categorical are compared as categories whatever they hold.
+	Columns, Ignore, Categorical []string
+	// Thresholds; the zero value is DefaultThresholds.
+	Thresholds Thresholds
+}
+
+// Run reads the reference and the current data and compares them. A
+// dataset drift is a Result, not an error: Result.Err says what it means
+// for the exit code.
+func Run(ctx context.Context, req Request) (*Result, error) {
+	if req.Reference == "" {
+		return nil, fault.Usagef("--reference is required: a CSV file, or a model whose dataset is the reference")
+	}
+	if st, err := os.Stat(req.Reference); err == nil && st.Mode().IsRegular() {
+		ref := &Table{}
+		if err := readFile(ref, req.Reference, nil, req.categorical()); err != nil {
+			return nil, err
+		}
+		return compareWith(ref, req.Reference, "", req)
+	}
+	if strings.HasSuffix(strings.ToLower(req.Reference), ".csv") {
+		return nil, fault.Usagef("--reference %s: no such file", req.Reference)
+	}
+	ref, err := req.Client.ParseTagged(req.Reference, "")
+	if err != nil {
+		return nil, err
+	}
+	store := req.Client.For(ref).Open(ref)
+	art, err := modelpack.Open(ctx, store, ref.Identifier())
+	if err != nil {
+		return nil, err
+	}
+	return FromArtifact(ctx, store, art, ref.WithDigest(art.Descriptor.Digest.String()).String(), req)
+}
+
+// FromArtifact compares the current data with the dataset of an artifact
+// already open (the gate's): its one CSV dataset file, or
+// req.ReferenceFile, read by digest.
+func FromArtifact(ctx context.Context, store oci.Store, art *modelpack.Artifact, pinned string, req Request) (*Result, error) {
+	name, err := datasetFile(ctx, store, art, pinned, req.ReferenceFile)
+	if err != nil {
+		return nil, err
+	}
+	b, err := art.ReadFile(ctx, store, name, maxReferenceSize)
+	if err != nil {
+		return nil, fmt.Errorf("reading the reference %s from %s: %w", name, pinned, err)
+	}
+	ref := &Table{}
+	if err := ref.ReadCSV(bytes.NewReader(b), pinned+":"+name, req.categorical()); err != nil {
+		return nil, err
+	}
+	return compareWith(ref, pinned, name, req)
+}
+
+func datasetFile(ctx context.Context, store oci.Store, art *modelpack.Artifact, pinned, want string) (string, error) {
+	files, err := art.Files(ctx, store)
+	if err != nil {
+		return "", err
+	}
+	var csvs []string
+	for _, f := range files {
+		if want != "" && path.Clean(f.Path) == path.Clean(want) {
+			return f.Path, nil
+		}
+		if f.Role == modelpack.RoleDataset && strings.EqualFold(path.Ext(f.Path), ".csv") {
+			csvs = append(csvs, f.Path)
+		}
+	}
+	switch {
+	case want != "":
+		return "", fault.Usagef("--reference-file %s: %s has no such file (its CSV datasets: %s)", want, pinned, orNone(csvs))
+	case len(csvs) == 0:
+		return "", fault.Usagef("%s has no CSV dataset to use as the reference; pack the training data with the model, or give --reference FILE.csv", pinned)
+	case len(csvs) > 1:
+		return "", fault.Usagef("%s has several CSV datasets (%s); pick one with --reference-file", pinned, strings.Join(csvs, ", "))
+	}
+	return csvs[0], nil
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+func compareWith(ref *Table, source, file string, req Request) (*Result, error) {
+	if len(req.Current) == 0 {
+		return nil, fault.Usagef("--current is required: the CSV files of the data to compare with the reference")
+	}
+	cur := &Table{}
+	for _, c := range req.Current {
+		if err := readFile(cur, c, req.Stdin, req.categorical()); err != nil {
+			return nil, err
+		}
+	}
+	if err := cur.checkRows(2, "the current data"); err != nil {
+		return nil, err
+	}
+	if err := req.selectColumns(ref, cur); err != nil {
+		return nil, err
+	}
+	th := req.Thresholds
+	if th == (Thresholds{}) {
+		th = DefaultThresholds
+	}
+	res := Compare(ref, cur, th)
+	res.Reference, res.ReferenceFile = source, file
+	return res, nil
+}
+
+func readFile(t *Table, name string, stdin io.Reader, categorical map[string]bool) error {
+	if name == "-" {
+		if stdin == nil {
+			return fault.Usagef("--current -: no standard input")
+		}
+		return t.ReadCSV(stdin, "-", categorical)
+	}
+	f, err := os.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fault.Usagef("%s: no such file", name)
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return t.ReadCSV(f, name, categorical)
+}
+
+func (req Request) categorical() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range req.Categorical {
+		m[c] = true
+	}
+	return m
+}
+
+// selectColumns applies --columns and --ignore to both tables.
+func (req Request) selectColumns(ref, cur *Table) error {
+	keep := func(string) bool { return true }
+	if len(req.Columns) > 0 {
+		want := map[string]bool{}
+		for _, c := range req.Columns {
+			if ref.Column(c) == nil && cur.Column(c) == nil {
+				return fault.Usagef("--columns %s: neither the reference nor the current data has that column", c)
+			}
+			want[c] = true
+		}
+		keep = func(n string) bool { return want[n] }
+	}
+	ignore := map[string]bool{}
+	for _, c := range req.Ignore {
+		ignore[c] = true
+	}
+	for _, t := range []*Table{ref, cur} {
+		var cols []*Column
+		for _, c := range t.Columns {
+			if keep(c.Name) && !ignore[c.Name] {
+				cols = append(cols, c)
+			} else {
+				delete(t.byName, c.Name)
+			}
+		}
+		t.Columns = cols
+	}
+	return nil
+}
+
+// Err is what the result means for the exit code: a refusal when the data
+// set drifted, nil otherwise.
+func (r *Result) Err() error {
+	if r.DatasetDrift {
+		return fault.Deniedf("dataset drift: %d of %d features drifted (%.0f%%, threshold %.0f%%)",
+			r.Drifted, r.Tested, 100*r.ShareDrifted, 100*r.Thresholds.Share)
+	}
+	return nil
+}
