@@ -22,6 +22,7 @@ type gateOptions struct {
 	baseline   string
 	card       string
 	drift      string
+	current    []string
 	key        string
 	reports    []string
 	failOnWarn bool
@@ -69,6 +70,7 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 	f.StringVar(&o.baseline, "baseline", "", "compare with: a metrics file, or a model reference whose gate attestation holds its metrics")
 	f.StringVar(&o.card, "card", "", "model-card YAML (default: the front matter of the model's README.md)")
 	f.StringVar(&o.drift, "drift", "", "drift report (JSON or YAML)")
+	f.StringArrayVar(&o.current, "current", nil, "current data (CSV, - for stdin; repeatable): drift against the model's own dataset becomes input.drift")
 	f.StringVar(&o.key, "key", "", "sign the attestation with this private key (PEM: ed25519 or ECDSA P-256)")
 	f.StringArrayVar(&o.reports, "report", nil, "also write a report: FMT=FILE (repeatable; formats as --output)")
 	f.BoolVar(&o.failOnWarn, "fail-on-warn", false, "exit 4 when there are warnings and no failures")
@@ -107,7 +109,7 @@ func (o *gateOptions) request(g *globalOptions, streams IO, ref string) (gate.Re
 	return gate.Request{
 		Client: g.client, Reference: ref, Metrics: o.metrics,
 		Policies: o.policy.selection(g, true), Namespaces: o.policy.namespaces,
-		Baseline: o.baseline, Card: o.card, Drift: o.drift, Key: o.key, NoAttest: o.noAttest,
+		Baseline: o.baseline, Card: o.card, Drift: o.drift, Current: o.current, Stdin: streams.Stdin, Key: o.key, NoAttest: o.noAttest,
 		Reports: reports, FailOnWarn: o.failOnWarn, Getenv: os.Getenv,
 		Warn: func(msg string) { fmt.Fprintf(streams.Stderr, "warning: %s\n", msg) },
 	}, nil

@@ -69,6 +69,7 @@ func newRootCmd(g *globalOptions, streams IO) *cobra.Command {
 		newDiffCmd(g, streams),
 		newInspectCmd(g, streams),
 		newGateCmd(g, streams),
+		newDriftCmd(g, streams),
 		newPolicyCmd(g, streams),
 		newAttestCmd(g, streams),
 		newBuildCmd(g, streams),

@@ -2,6 +2,7 @@ package gate
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/slipwayhq/slipway/internal/atomicfile"
 	"github.com/slipwayhq/slipway/internal/attest"
 	"github.com/slipwayhq/slipway/internal/ci"
+	"github.com/slipwayhq/slipway/internal/drift"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/modelpack"
 	"github.com/slipwayhq/slipway/internal/oci"
@@ -41,6 +43,11 @@ type Request struct {
 	Card string
 	// Drift is a drift report; optional.
 	Drift string
+	// Current are CSV files of current data: drift against the model's own
+	// dataset is computed and given as input.drift (instead of Drift).
+	Current []string
+	// Stdin is read for Current "-".
+	Stdin io.Reader
 	// Key is the private key (PEM) that signs the attestation; "" leaves it
 	// unsigned.
 	Key string
@@ -92,6 +99,9 @@ type Result struct {
 // (signed with req.Key) and writes the reports. A failing verdict is a
 // Result, not an error: Result.Err says what it means for the exit code.
 func Run(ctx context.Context, req Request) (*Result, error) {
+	if req.Drift != "" && len(req.Current) > 0 {
+		return nil, fault.Usagef("--drift and --current both give input.drift; pass one")
+	}
 	if req.Metrics == "" {
 		return nil, fault.Usagef("--metrics is required: the evaluation metrics of the model (JSON, YAML or name,value CSV)")
 	}
@@ -133,6 +143,11 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(req.Current) > 0 {
+		if in.Document.Drift, err = computeDrift(ctx, store, art, pinned.String(), req); err != nil {
+			return nil, err
+		}
 	}
 	config, err := engine.Config(ctx)
 	if err != nil {
@@ -246,4 +261,19 @@ func orNoEnv(getenv func(string) string) func(string) string {
 		return func(string) string { return "" }
 	}
 	return getenv
+}
+
+// computeDrift compares req.Current with the artifact's own dataset; the
+// result becomes input.drift as its JSON document.
+func computeDrift(ctx context.Context, store oci.Store, art *modelpack.Artifact, pinned string, req Request) (map[string]any, error) {
+	res, err := drift.FromArtifact(ctx, store, art, pinned, drift.Request{Current: req.Current, Stdin: req.Stdin})
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	return doc, json.Unmarshal(b, &doc)
 }
