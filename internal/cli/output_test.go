@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -71,6 +72,9 @@ func TestJSONOutputsMatchTheirSchemas(t *testing.T) {
 	outputs["push"] = run(0, "push", "oci:store:1.0.0", "oci:copy")
 	outputs["attest-keygen"] = run(0, "attest", "keygen", "gate.key", "gate.pub")
 	outputs["gate"] = run(0, "gate", "oci:store:1.0.0", "--metrics", filepath.Join(example, "eval.json"), "--key", "gate.key")
+	shiftedIris(t, filepath.Join(example, "data", "iris.csv"), "shifted.csv")
+	outputs["drift"] = run(1, "drift", "--reference", "oci:store:1.0.0", "--current", "shifted.csv")
+	run(0, "gate", "oci:store:1.0.0", "--metrics", filepath.Join(example, "eval.json"), "--current", filepath.Join(example, "data", "iris.csv"), "--no-attest")
 	outputs["attest-verify"] = run(0, "attest", "verify", "oci:store:1.0.0", "--key", "gate.pub")
 	outputs["policy-test"] = run(0, "policy", "test")
 	outputs["policy-eval"] = run(0, "policy", "eval", filepath.Join(example, "eval.json"), "--policy", "policy")
@@ -96,5 +100,30 @@ func TestJSONOutputsMatchTheirSchemas(t *testing.T) {
 			continue
 		}
 		t.Run(verb, func(t *testing.T) { validateOutput(t, verb, out) })
+	}
+}
+
+// shiftedIris writes a copy of the example's iris.csv with its first three
+// features shifted and scaled: a dataset drift.
+func shiftedIris(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for i := 1; i < len(lines); i++ {
+		f := strings.Split(lines[i], ",")
+		for j := 0; j < 3; j++ {
+			v, err := strconv.ParseFloat(f[j], 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f[j] = strconv.FormatFloat(v*1.3+0.5, 'f', 2, 64)
+		}
+		lines[i] = strings.Join(f, ",")
+	}
+	if err := os.WriteFile(to, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/slipwayhq/slipway/internal/attest"
 	"github.com/slipwayhq/slipway/internal/config"
+	"github.com/slipwayhq/slipway/internal/drift"
 	"github.com/slipwayhq/slipway/internal/gate"
 	"github.com/slipwayhq/slipway/internal/imagebuild"
 	"github.com/slipwayhq/slipway/internal/modelpack"
@@ -33,6 +34,7 @@ var updateSchema = flag.Bool("update-schema", false, "rewrite docs/schema from t
 // outputTypes names the type each verb prints with --output json: the
 // contract that docs/schema publishes, generated from these types.
 var outputTypes = map[string]any{
+	"drift":         drift.Result{},
 	"config":        config.Config{},
 	"pack":          modelpack.PackResult{},
 	"push":          oci.PushResult{},
