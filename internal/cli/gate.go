@@ -81,15 +81,11 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 	return cmd
 }
 
-// showVerdict publishes the verdict to the CI system, then prints it in
-// the --output format (and where the attestation went, for people).
+// showVerdict prints the verdict in the --output format (and where the
+// attestation went, for people), then publishes it to the CI system. The
+// verdict comes first: publishing only warns (announce.Verdict), so a CI
+// side channel never hides the verdict or changes the exit code.
 func (g *globalOptions) showVerdict(ctx context.Context, streams IO, req gate.Request, res *gate.Result) error {
-	if err := announce.Verdict(ctx, res.Verdict, announce.VerdictOptions{
-		Getenv: os.Getenv, Stderr: streams.Stderr, MarkdownReport: markdownReport(req.Reports),
-		Attestation: res.Attestation, Annotate: g.output != report.GitHub,
-	}); err != nil {
-		return err
-	}
 	r, err := report.New(g.output, report.WithColor(colorOn(streams.Stdout)))
 	if err != nil {
 		return err
@@ -100,6 +96,10 @@ func (g *globalOptions) showVerdict(ctx context.Context, streams IO, req gate.Re
 	if res.Attestation != "" && g.output == "text" {
 		fmt.Fprintf(streams.Stderr, "attestation: %s\n", res.Attestation)
 	}
+	announce.Verdict(ctx, res.Verdict, announce.VerdictOptions{
+		Getenv: os.Getenv, Stderr: streams.Stderr, MarkdownReport: markdownReport(req.Reports),
+		Attestation: res.Attestation, Annotate: g.output != report.GitHub,
+	})
 	return nil
 }
 
