@@ -156,10 +156,14 @@ func TestReadBaselineRefuses(t *testing.T) {
 			func(m baselineModel) gate.BaselineRequest { return gate.BaselineRequest{Baseline: m.ref} },
 			[]string{"--baseline-key", "--insecure-unsigned"}},
 		{"no attestation", func(t *testing.T, m baselineModel) {},
-			func(m baselineModel) gate.BaselineRequest { return gate.BaselineRequest{Baseline: m.ref, Keys: []string{pub}} },
+			func(m baselineModel) gate.BaselineRequest {
+				return gate.BaselineRequest{Baseline: m.ref, Keys: []string{pub}}
+			},
 			[]string{"no gate attestation"}},
 		{"only unsigned ones", func(t *testing.T, m baselineModel) { m.attach(t, "", 0.95, monday, monday) },
-			func(m baselineModel) gate.BaselineRequest { return gate.BaselineRequest{Baseline: m.ref, Keys: []string{pub}} },
+			func(m baselineModel) gate.BaselineRequest {
+				return gate.BaselineRequest{Baseline: m.ref, Keys: []string{pub}}
+			},
 			[]string{"none of the 1 gate attestations", "unsigned"}},
 		{"signed by another key", func(t *testing.T, m baselineModel) { m.attach(t, priv, 0.95, monday, monday) },
 			func(m baselineModel) gate.BaselineRequest {
