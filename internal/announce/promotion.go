@@ -28,6 +28,10 @@ type PromotionOptions struct {
 // Promotion turns a promotion or rollback into the CI system's idiom: the
 // outputs digest, previous, env, reference and record; the summary (the
 // GitHub step summary); and with Release, on GitLab, the version's release.
+//
+// The outputs and the summary are side channels: a failure is a warning on
+// o.Stderr. Only the release, asked for with Release, returns its error;
+// the move has happened either way.
 func Promotion(ctx context.Context, res *promote.Result, o PromotionOptions) error {
 	platform := ci.Detect(o.Getenv)
 	if o.Release && platform != ci.GitLab {
@@ -37,15 +41,16 @@ func Promotion(ctx context.Context, res *promote.Result, o PromotionOptions) err
 		return nil
 	}
 	r := res.Record
+	warn := warner(o.Stderr)
 	pub := ci.New(platform, ci.WithWriter(o.Stderr), ci.WithGetenv(o.Getenv))
 	if err := pub.SetOutputs(map[string]string{
 		"digest": r.Digest, "previous": r.Previous, "env": r.Environment, "reference": res.Reference, "record": r.ID,
 	}); err != nil {
-		return err
+		warn("setting the outputs", err)
 	}
 	name := first(r.Name, r.Repository)
 	if err := pub.Summary(ctx, name, fmt.Sprintf("<!-- slipway-promote:%s:%s -->", name, r.Environment), PromotionMarkdown(res)); err != nil {
-		return err
+		warn("publishing the summary", err)
 	}
 	if !o.Release || platform != ci.GitLab {
 		return nil

@@ -38,24 +38,32 @@ type VerdictOptions struct {
 // (decision, report, attestation, digest), annotations on the policies'
 // lines, and the markdown report as the step summary or the one
 // merge-request note of this model. Locally it does nothing.
-func Verdict(ctx context.Context, v *gate.Verdict, o VerdictOptions) error {
+//
+// These are side channels: each that fails (a refused merge-request note,
+// an unset GITHUB_STEP_SUMMARY, an unwritable file) is a warning on
+// o.Stderr, and the others are still tried. They never change the verdict
+// or the exit code, so Verdict returns nothing.
+func Verdict(ctx context.Context, v *gate.Verdict, o VerdictOptions) {
 	platform := ci.Detect(o.Getenv)
 	if platform == ci.Local {
-		return nil
+		return
 	}
-	md, err := report.New(report.Markdown)
-	if err != nil {
-		return err
-	}
+	warn := warner(o.Stderr)
 	var buf bytes.Buffer
-	if err := md.Report(&buf, v); err != nil {
-		return err
+	md, err := report.New(report.Markdown)
+	if err == nil {
+		err = md.Report(&buf, v)
+	}
+	if err != nil {
+		warn("rendering the markdown report", err)
+		return
 	}
 	reportPath := o.MarkdownReport
 	if reportPath == "" {
 		reportPath = DefaultVerdictReport
 		if err := WriteFile(reportPath, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
-			return fmt.Errorf("writing %s: %w", reportPath, err)
+			warn("writing "+reportPath, err)
+			reportPath = ""
 		}
 	}
 	pub := ci.New(platform, ci.WithWriter(o.Stderr), ci.WithGetenv(o.Getenv))
@@ -63,14 +71,23 @@ func Verdict(ctx context.Context, v *gate.Verdict, o VerdictOptions) error {
 		"decision": string(v.Decision), "report": reportPath, "attestation": o.Attestation,
 		"digest": v.Model.Digest,
 	}); err != nil {
-		return err
+		warn("setting the outputs", err)
 	}
 	if o.Annotate {
 		if err := pub.Annotate(Annotations(v.Result.Findings)); err != nil {
-			return err
+			warn("annotating the findings", err)
 		}
 	}
-	return pub.Summary(ctx, v.Model.Name, report.Marker(v.Model.Name), buf.String())
+	if err := pub.Summary(ctx, v.Model.Name, report.Marker(v.Model.Name), buf.String()); err != nil {
+		warn("publishing the report", err)
+	}
+}
+
+// warner reports a side channel that failed, as a warning on w.
+func warner(w io.Writer) func(what string, err error) {
+	return func(what string, err error) {
+		fmt.Fprintf(w, "slipway: warning: %s: %v (this does not change the result or the exit code)\n", what, err)
+	}
 }
 
 // Annotations turns policy findings into CI annotations on the policies'
@@ -108,11 +125,14 @@ func WriteFile(path string, write func(io.Writer) error) error {
 }
 
 // Outputs sets outputs for later steps or jobs (build's image and digest);
-// locally it does nothing.
-func Outputs(getenv func(string) string, stderr io.Writer, outputs map[string]string) error {
+// locally it does nothing. A failure is a warning on stderr, never the
+// command's: what was built stays built.
+func Outputs(getenv func(string) string, stderr io.Writer, outputs map[string]string) {
 	platform := ci.Detect(getenv)
 	if platform == ci.Local {
-		return nil
+		return
 	}
-	return ci.New(platform, ci.WithWriter(stderr), ci.WithGetenv(getenv)).SetOutputs(outputs)
+	if err := ci.New(platform, ci.WithWriter(stderr), ci.WithGetenv(getenv)).SetOutputs(outputs); err != nil {
+		warner(stderr)("setting the outputs", err)
+	}
 }

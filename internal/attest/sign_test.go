@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	ita "github.com/in-toto/attestation/go/v1"
@@ -23,7 +24,12 @@ var (
 type testVerdict struct {
 	Decision string             `json:"decision"`
 	Metrics  map[string]float64 `json:"metrics"`
+	// Time is when the verdict was made: what orders verdicts.
+	Time *time.Time `json:"time,omitempty"`
 }
+
+// at is t, for a testVerdict's Time.
+func at(t time.Time) *time.Time { return &t }
 
 func gateStatement() Statement {
 	return NewStatement("acme/churn", modelDigest, PredicateGate, testVerdict{Decision: "pass", Metrics: map[string]float64{"auc": 0.91}})

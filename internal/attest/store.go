@@ -80,7 +80,9 @@ type Found struct {
 	Err error
 }
 
-// Find lists the attestations attached to subject in store, newest first.
+// Find lists the attestations attached to subject in store, newest first
+// by their unsigned created annotation: an order for listings, never for
+// choosing one (Check and Newest do that, by the signed time).
 // An empty predicateType finds every kind. Only listing the referrers, or a
 // cancelled ctx, fails Find; an attestation that cannot be read is returned
 // with its Err set, so one bad referrer never hides good ones.
@@ -205,8 +207,9 @@ func peekPredicateType(env *Envelope) string {
 }
 
 // FindVerified returns the newest attestation of predicateType about
-// subject that verifier's key signed. When none does, the fault.Denied
-// error says what was found and why each one failed.
+// subject that verifier's key signed, newest by the time inside the signed
+// statement (Newest). When none counts, the fault.Denied error says what
+// was found and why each one failed.
 func FindVerified(ctx context.Context, store oci.Store, subject v1.Hash, predicateType string, verifier *Verifier) (Statement, Found, error) {
 	found, err := Find(ctx, store, subject, predicateType)
 	if err != nil {
@@ -215,18 +218,13 @@ func FindVerified(ctx context.Context, store oci.Store, subject v1.Hash, predica
 	if len(found) == 0 {
 		return Statement{}, Found{}, fault.Deniedf("no %s attestation is attached to %s", predicateType, subject)
 	}
-	var reasons []string
-	for _, f := range found {
-		if f.Err != nil {
-			reasons = append(reasons, f.Err.Error())
-			continue
-		}
-		st, err := VerifyFor(f.Envelope, verifier, subject, predicateType)
-		if err == nil {
-			return st, f, nil
-		}
-		reasons = append(reasons, fmt.Sprintf("attestation %s: %v", f.Descriptor.Digest, err))
+	checked := make([]Checked, len(found))
+	for i, f := range found {
+		checked[i] = Check(f, subject, predicateType, verifier)
+	}
+	if best := Newest(checked); best >= 0 {
+		return checked[best].Statement, checked[best].Found, nil
 	}
 	return Statement{}, Found{}, fault.Deniedf("none of the %d %s attestations of %s verifies with key %s: %s",
-		len(found), predicateType, subject, verifier.KeyID(), strings.Join(reasons, "; "))
+		len(found), predicateType, subject, verifier.KeyID(), strings.Join(Reasons(checked), "; "))
 }

@@ -55,6 +55,9 @@ func pushModel(t *testing.T, ctx context.Context, s oci.Store) v1.Descriptor {
 	return desc
 }
 
+// decidedAt is when the test verdicts say they were made.
+var decidedAt = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+
 func TestAttachFind(t *testing.T) {
 	ctx := context.Background()
 	keys := newKeyFiles(t)
@@ -68,9 +71,9 @@ func TestAttachFind(t *testing.T) {
 			s := open(t)
 			model := pushModel(t, ctx, s)
 
-			older, err := Sign(NewStatement("acme/churn", model.Digest, PredicateGate, testVerdict{Decision: "fail"}), signer)
+			older, err := Sign(NewStatement("acme/churn", model.Digest, PredicateGate, testVerdict{Decision: "fail", Time: at(decidedAt)}), signer)
 			require.NoError(t, err)
-			newer, err := Sign(NewStatement("acme/churn", model.Digest, PredicateGate, testVerdict{Decision: "pass"}), signer)
+			newer, err := Sign(NewStatement("acme/churn", model.Digest, PredicateGate, testVerdict{Decision: "pass", Time: at(decidedAt.Add(time.Minute))}), signer)
 			require.NoError(t, err)
 			sbom, err := Unsigned(NewStatement("acme/churn", model.Digest, "https://spdx.dev/Document/v2.3", nil))
 			require.NoError(t, err)
@@ -206,9 +209,9 @@ func TestFindCorruptEnvelope(t *testing.T) {
 	signer, err := LoadPrivateKey(newKeyFiles(t).ed25519)
 	require.NoError(t, err)
 
-	good, err := Sign(NewStatement("m", model.Digest, PredicateGate, testVerdict{Decision: "pass"}), signer)
+	good, err := Sign(NewStatement("m", model.Digest, PredicateGate, testVerdict{Decision: "pass", Time: at(decidedAt)}), signer)
 	require.NoError(t, err)
-	bad, err := Sign(NewStatement("m", model.Digest, PredicateGate, testVerdict{Decision: "fail"}), signer)
+	bad, err := Sign(NewStatement("m", model.Digest, PredicateGate, testVerdict{Decision: "fail", Time: at(decidedAt)}), signer)
 	require.NoError(t, err)
 	_, err = Attach(ctx, s, model, good, map[string]string{AnnotationCreated: "2020-01-01T00:00:00Z"})
 	require.NoError(t, err)

@@ -121,6 +121,22 @@ func TestVerifyAttestation(t *testing.T) {
 		assert.Equal(t, "warn", res.Gate.Decision)
 	})
 
+	// Issue 10, finding 4: an old signed pass, replayed with a created
+	// annotation in the future, must not outrank the newer signed fail;
+	// nor may an unsigned pass newer by every measure.
+	t.Run("a replayed old pass does not outrank the newest signed verdict", func(t *testing.T) {
+		s := newSubject(t)
+		oldPass := map[string]any{"decision": "pass", "time": decided}
+		s.attach(t, priv, attest.PredicateGate, oldPass, decided, nil)
+		fail := s.attach(t, priv, attest.PredicateGate, map[string]any{"decision": "fail", "time": decided.Add(24 * time.Hour)}, decided.Add(24*time.Hour), nil)
+		s.attach(t, priv, attest.PredicateGate, oldPass, time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), nil)
+		s.attach(t, "", attest.PredicateGate, map[string]any{"decision": "pass", "time": decided.Add(48 * time.Hour)}, time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), nil)
+		res, err := attest.VerifyAttestation(ctx, attest.VerifyRequest{Reference: s.ref, Key: pub})
+		require.NoError(t, err)
+		assert.Equal(t, fail.String(), res.Attestation, "the newest signed verdict")
+		assert.Equal(t, "fail", res.Gate.Decision)
+	})
+
 	t.Run("another predicate type is not read as a verdict", func(t *testing.T) {
 		s := newSubject(t)
 		const other = "https://example.com/review/v1"

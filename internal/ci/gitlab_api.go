@@ -29,7 +29,9 @@ type GitLabAPI struct {
 
 // GitLabAPIFromEnv reads the API root (CI_API_V4_URL, else CI_SERVER_URL +
 // /api/v4) and the token, the first set of SLIPWAY_GITLAB_TOKEN and
-// GITLAB_TOKEN (PRIVATE-TOKEN), else CI_JOB_TOKEN (JOB-TOKEN).
+// GITLAB_TOKEN (PRIVATE-TOKEN), else CI_JOB_TOKEN (JOB-TOKEN). The job token
+// is for the endpoints GitLab lets it use (releases); merge-request notes
+// drop it (gitlabPublisher.api).
 func GitLabAPIFromEnv(getenv func(string) string) GitLabAPI {
 	a := GitLabAPI{BaseURL: getenv("CI_API_V4_URL")}
 	if a.BaseURL == "" && getenv("CI_SERVER_URL") != "" {

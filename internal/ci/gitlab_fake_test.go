@@ -13,10 +13,10 @@ import (
 
 // fakeNotes implements GitLab's merge-request notes API (list with offset
 // pagination, create, update) for one project and merge request, and
-// accepts one token in one header.
+// accepts one PRIVATE-TOKEN. Like GitLab, it refuses a JOB-TOKEN on every
+// notes endpoint, whatever its value: CI_JOB_TOKEN may not write notes.
 type fakeNotes struct {
 	project, mr string
-	header      string // "PRIVATE-TOKEN" or "JOB-TOKEN"
 	token       string
 	maxPerPage  int  // GitLab caps per_page; a small cap forces several pages
 	omitLink    bool // answer with X-Next-Page only, as some proxies leave it
@@ -24,7 +24,8 @@ type fakeNotes struct {
 	mu       sync.Mutex
 	notes    []fakeNote
 	nextID   int64
-	requests []string // "GET page=2", "POST", "PUT 3"
+	requests []string // "GET page=2", "POST", "PUT 3": the requests served
+	calls    int      // every request, refused or served
 }
 
 type fakeNote struct {
@@ -33,8 +34,8 @@ type fakeNote struct {
 	System bool   `json:"system"`
 }
 
-func newFakeNotes(t *testing.T, header, token string) (*fakeNotes, *httptest.Server) {
-	f := &fakeNotes{project: "42", mr: "7", header: header, token: token, maxPerPage: 2, nextID: 100}
+func newFakeNotes(t *testing.T, token string) (*fakeNotes, *httptest.Server) {
+	f := &fakeNotes{project: "42", mr: "7", token: token, maxPerPage: 2, nextID: 100}
 	mux := http.NewServeMux()
 	base := "/api/v4/projects/{project}/merge_requests/{mr}/notes"
 	mux.HandleFunc("GET "+base, f.guard(f.list))
@@ -62,10 +63,14 @@ func (f *fakeNotes) snapshot() []fakeNote {
 	return slices.Clone(f.notes)
 }
 
-// guard answers as GitLab does to a wrong token or another merge request.
+// guard answers as GitLab does to a job token, a wrong token or another
+// merge request.
 func (f *fakeNotes) guard(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get(f.header) != f.token {
+		f.mu.Lock()
+		f.calls++
+		f.mu.Unlock()
+		if r.Header.Get("JOB-TOKEN") != "" || r.Header.Get("PRIVATE-TOKEN") != f.token {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "401 Unauthorized"})
 			return
 		}

@@ -16,11 +16,12 @@ import (
 // first note whose body holds marker is edited in place, so a merge request
 // carries one note per model however often its pipeline runs.
 //
-// It needs CI_MERGE_REQUEST_IID (a merge-request pipeline) and a token; the
-// first set of SLIPWAY_GITLAB_TOKEN, GITLAB_TOKEN and CI_JOB_TOKEN is used.
-// A project access token with the api scope and the Reporter role or above
-// is what works: CI_JOB_TOKEN is accepted by only a few API endpoints, and
-// on most GitLab versions not by merge-request notes. Without either it does
+// It needs CI_MERGE_REQUEST_IID (a merge-request pipeline) and a project or
+// group access token (api scope, Reporter role or above) in
+// SLIPWAY_GITLAB_TOKEN or GITLAB_TOKEN. CI_JOB_TOKEN is never used here:
+// GitLab accepts it on a short list of endpoints (packages, releases,
+// pipelines...) and refuses it for notes, so trying it only turns every
+// merge-request pipeline without a token into a 401. Without a token it does
 // nothing and says so in one line.
 func (g *gitlabPublisher) Summary(ctx context.Context, modelName, marker, markdown string) error {
 	if marker == "" {
@@ -33,7 +34,7 @@ func (g *gitlabPublisher) Summary(ctx context.Context, modelName, marker, markdo
 		g.debugf("not a merge-request pipeline (CI_MERGE_REQUEST_IID unset): no note for %s", modelName)
 		return nil
 	case api.Token == "":
-		g.debugf("no token (SLIPWAY_GITLAB_TOKEN, GITLAB_TOKEN, CI_JOB_TOKEN): no merge-request note for %s", modelName)
+		g.debugf("no project token (SLIPWAY_GITLAB_TOKEN or GITLAB_TOKEN; CI_JOB_TOKEN may not write notes): no merge-request note for %s", modelName)
 		return nil
 	}
 	mr, err := strconv.ParseInt(iid, 10, 64)
@@ -107,9 +108,13 @@ func retryUnprocessed(ctx context.Context, resp *http.Response, err error) (bool
 	return err == nil && resp.StatusCode == http.StatusTooManyRequests, nil
 }
 
-// api is the GitLab API as the job's environment and the options give it.
+// api is the GitLab API as the job's environment and the options give it,
+// with a project token only: never CI_JOB_TOKEN (see Summary).
 func (g *gitlabPublisher) api() GitLabAPI {
 	a := GitLabAPIFromEnv(g.o.getenv)
+	if a.JobToken {
+		a.Token, a.JobToken = "", false
+	}
 	if g.o.gitlabURL != "" {
 		a.BaseURL = g.o.gitlabURL
 	}
@@ -122,9 +127,6 @@ func (g *gitlabPublisher) api() GitLabAPI {
 }
 
 // authHint says what a refused token lacks for merge-request notes.
-func authHint(a GitLabAPI) string {
-	if a.JobToken {
-		return "CI_JOB_TOKEN may not write merge-request notes: set SLIPWAY_GITLAB_TOKEN to a project access token with the api scope"
-	}
+func authHint(GitLabAPI) string {
 	return "the token needs the api scope and at least the Reporter role"
 }

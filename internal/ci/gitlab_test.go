@@ -69,7 +69,7 @@ const (
 )
 
 func TestGitLabNoteUpdatedInPlace(t *testing.T) {
-	fake, srv := newFakeNotes(t, "PRIVATE-TOKEN", "glpat-secret")
+	fake, srv := newFakeNotes(t, "glpat-secret")
 	unrelated := []fakeNote{
 		{Body: "LGTM"},
 		{Body: "added 1 commit", System: true},
@@ -110,7 +110,7 @@ func TestGitLabNoteUpdatedInPlace(t *testing.T) {
 }
 
 func TestGitLabNoteAddsMissingMarker(t *testing.T) {
-	fake, srv := newFakeNotes(t, "PRIVATE-TOKEN", "glpat-secret")
+	fake, srv := newFakeNotes(t, "glpat-secret")
 	p := New(GitLab, WithGetenv(env(gitlabEnv(srv.URL, "GITLAB_TOKEN", "glpat-secret"))), WithHTTPClient(srv.Client()))
 	ctx := context.Background()
 	require.NoError(t, p.Summary(ctx, "iris", irisMarker, "## iris: fail"))
@@ -121,7 +121,7 @@ func TestGitLabNoteAddsMissingMarker(t *testing.T) {
 }
 
 func TestGitLabNotePagesWithoutLinkHeader(t *testing.T) {
-	fake, srv := newFakeNotes(t, "PRIVATE-TOKEN", "glpat-secret")
+	fake, srv := newFakeNotes(t, "glpat-secret")
 	fake.omitLink = true
 	fake.seed(fakeNote{Body: "a"}, fakeNote{Body: "b"}, fakeNote{Body: "c"}, fakeNote{Body: "d"},
 		fakeNote{Body: irisMarker + "\nold"}, fakeNote{Body: "e"})
@@ -131,15 +131,42 @@ func TestGitLabNotePagesWithoutLinkHeader(t *testing.T) {
 	assert.Equal(t, irisMarker+"\nnew", fake.snapshot()[4].Body)
 }
 
-func TestGitLabNoteWithJobToken(t *testing.T) {
-	fake, srv := newFakeNotes(t, "JOB-TOKEN", "job-secret")
-	p := New(GitLab, WithGetenv(env(gitlabEnv(srv.URL, "CI_JOB_TOKEN", "job-secret"))), WithHTTPClient(srv.Client()))
+// TestGitLabNoteNeverUsesTheJobToken is issue 10, finding 9: GitLab
+// refuses CI_JOB_TOKEN for notes, so with only the job token there is no
+// note, no API call and no error, and one line says which token to set.
+func TestGitLabNoteNeverUsesTheJobToken(t *testing.T) {
+	fake, srv := newFakeNotes(t, "glpat-secret")
+	var log bytes.Buffer
+	p := New(GitLab, WithGetenv(env(gitlabEnv(srv.URL, "CI_JOB_TOKEN", "job-secret"))), WithHTTPClient(srv.Client()), WithWriter(&log))
 	require.NoError(t, p.Summary(context.Background(), "iris", irisMarker, irisMarker+"\nok"))
-	assert.Len(t, fake.snapshot(), 1)
+	assert.Zero(t, fake.calls, "no notes API call with the job token")
+	assert.Empty(t, fake.snapshot())
+	assert.Contains(t, log.String(), "SLIPWAY_GITLAB_TOKEN")
+	assert.NotContains(t, log.String(), "job-secret")
+}
+
+// TestFakeNotesRefusesJobToken keeps the fake honest: GitLab answers 401 to
+// a JOB-TOKEN on the notes endpoints, even beside a valid PRIVATE-TOKEN.
+func TestFakeNotesRefusesJobToken(t *testing.T) {
+	_, srv := newFakeNotes(t, "glpat-secret")
+	for _, h := range []map[string]string{
+		{"JOB-TOKEN": "job-secret"},
+		{"JOB-TOKEN": "job-secret", "PRIVATE-TOKEN": "glpat-secret"},
+	} {
+		req, err := http.NewRequest(http.MethodGet, srv.URL+"/api/v4/projects/42/merge_requests/7/notes", nil)
+		require.NoError(t, err)
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		resp, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "GET notes with %v", h)
+	}
 }
 
 func TestGitLabNoteServerURLFallback(t *testing.T) {
-	fake, srv := newFakeNotes(t, "PRIVATE-TOKEN", "glpat-secret")
+	fake, srv := newFakeNotes(t, "glpat-secret")
 	vars := gitlabEnv(srv.URL, "GITLAB_TOKEN", "glpat-secret", "CI_SERVER_URL", srv.URL+"/")
 	delete(vars, "CI_API_V4_URL")
 	p := New(GitLab, WithGetenv(env(vars)), WithHTTPClient(srv.Client()))
@@ -149,14 +176,14 @@ func TestGitLabNoteServerURLFallback(t *testing.T) {
 
 func TestGitLabNoteRejectedTokenIsNotPrinted(t *testing.T) {
 	tests := []struct {
-		name, header, variable, hint string
+		name, variable, hint string
 	}{
-		{"private token", "PRIVATE-TOKEN", "SLIPWAY_GITLAB_TOKEN", "api scope"},
-		{"job token", "JOB-TOKEN", "CI_JOB_TOKEN", "SLIPWAY_GITLAB_TOKEN"},
+		{"slipway token", "SLIPWAY_GITLAB_TOKEN", "api scope"},
+		{"gitlab token", "GITLAB_TOKEN", "api scope"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake, srv := newFakeNotes(t, tt.header, "the-right-one")
+			fake, srv := newFakeNotes(t, "the-right-one")
 			const token = "glpat-WRONG-and-secret"
 			var log bytes.Buffer
 			p := New(GitLab, WithGetenv(env(gitlabEnv(srv.URL, tt.variable, token))),
@@ -202,11 +229,11 @@ func TestGitLabNoteSkipped(t *testing.T) {
 			},
 			"CI_MERGE_REQUEST_IID unset",
 		},
-		{"no token", func(u string) map[string]string { return gitlabEnv(u) }, "no token"},
+		{"no token", func(u string) map[string]string { return gitlabEnv(u) }, "no project token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake, srv := newFakeNotes(t, "PRIVATE-TOKEN", "t")
+			fake, srv := newFakeNotes(t, "t")
 			var log bytes.Buffer
 			p := New(GitLab, WithGetenv(env(tt.vars(srv.URL))), WithHTTPClient(srv.Client()), WithWriter(&log))
 			require.NoError(t, p.Summary(context.Background(), "iris", irisMarker, "## iris"))
@@ -234,9 +261,9 @@ func TestGitLabToken(t *testing.T) {
 	}{
 		{"slipway token first", map[string]string{"SLIPWAY_GITLAB_TOKEN": "a", "GITLAB_TOKEN": "b", "CI_JOB_TOKEN": "c"}, "", "a", false},
 		{"then GITLAB_TOKEN", map[string]string{"GITLAB_TOKEN": "b", "CI_JOB_TOKEN": "c"}, "", "b", false},
-		{"then the job token", map[string]string{"CI_JOB_TOKEN": "c"}, "", "c", true},
+		{"never the job token", map[string]string{"CI_JOB_TOKEN": "c"}, "", "", false},
 		{"option over all", map[string]string{"SLIPWAY_GITLAB_TOKEN": "a"}, "o", "o", false},
-		{"none", nil, "", "", true},
+		{"none", nil, "", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

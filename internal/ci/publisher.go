@@ -73,8 +73,8 @@ func WithReportPath(path string) Option { return func(o *options) { o.reportPath
 func WithGitLabURL(url string) Option { return func(o *options) { o.gitlabURL = url } }
 
 // WithGitLabToken sets the token for merge-request notes, overriding the
-// variables (SLIPWAY_GITLAB_TOKEN, GITLAB_TOKEN, CI_JOB_TOKEN). It is sent
-// as PRIVATE-TOKEN.
+// variables (SLIPWAY_GITLAB_TOKEN, GITLAB_TOKEN; CI_JOB_TOKEN is never used
+// for notes). It is sent as PRIVATE-TOKEN.
 func WithGitLabToken(token string) Option { return func(o *options) { o.gitlabToken = token } }
 
 // WithHTTPClient sets the client for GitLab API calls.

@@ -25,8 +25,10 @@ func newAttestVerifyCmd(g *globalOptions, streams IO) *cobra.Command {
 		Use:   "verify REF --key PUB",
 		Short: "Find and verify the gate attestation of the digest REF names",
 		Long: `Find the attestations that refer to REF's digest and verify the newest one
-signed by --key. Exit 0 when it verifies (and prints its verdict), 1 when
-none does: missing, unsigned, tampered or signed by another key.`,
+signed by --key, newest by the time inside the signed statement (never by the
+manifest's unsigned created annotation). Exit 0 when it verifies (and prints
+its verdict), 1 when none does: missing, unsigned, tampered, signed by another
+key or about another digest.`,
 		Args: exactArgs(1, "REF"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := attest.VerifyAttestation(cmd.Context(), attest.VerifyRequest{

@@ -92,10 +92,11 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, streams IO,
 	if err != nil {
 		return err
 	}
-	if err := announce.Outputs(os.Getenv, streams.Stderr, map[string]string{"image": res.Reference, "digest": res.Digest}); err != nil {
+	if err := g.render(streams.Stdout, res, func(w io.Writer) error { return buildText(w, streams.Stderr, res) }); err != nil {
 		return err
 	}
-	return g.render(streams.Stdout, res, func(w io.Writer) error { return buildText(w, streams.Stderr, res) })
+	announce.Outputs(os.Getenv, streams.Stderr, map[string]string{"image": res.Reference, "digest": res.Digest})
+	return nil
 }
 
 // request turns the flags into a build request, checking each before any

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/slipwayhq/slipway/internal/announce"
+	"github.com/slipwayhq/slipway/internal/config"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/gate"
 	"github.com/slipwayhq/slipway/internal/report"
@@ -20,6 +21,7 @@ type gateOptions struct {
 	metrics    string
 	policy     policyFlags
 	baseline   string
+	insecure   bool
 	card       string
 	drift      string
 	current    []string
@@ -67,7 +69,10 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 	f := cmd.Flags()
 	f.StringVar(&o.metrics, "metrics", "", "evaluation metrics: JSON, YAML or a name,value CSV (required)")
 	o.policy.register(f)
-	f.StringVar(&o.baseline, "baseline", "", "compare with: a metrics file, or a model reference whose gate attestation holds its metrics")
+	f.StringVar(&o.baseline, "baseline", "", "compare with: a metrics file, or a model reference whose gate attestation (signed by --baseline-key) holds its metrics")
+	f.String("baseline-key", "", "public key a --baseline reference's gate attestation must be signed with (default: the key setting, env "+config.EnvKey+" or key in slipway.yaml; else --key)")
+	bindSetting(f, "baseline-key", config.SettingKey)
+	f.BoolVar(&o.insecure, "insecure-unsigned", false, "use a --baseline reference's gate attestations without verifying them (no key): anyone who can push there chooses the baseline")
 	f.StringVar(&o.card, "card", "", "model-card YAML (default: the front matter of the model's README.md)")
 	f.StringVar(&o.drift, "drift", "", "drift report (JSON or YAML)")
 	f.StringArrayVar(&o.current, "current", nil, "current data (CSV, - for stdin; repeatable): drift against the model's own dataset becomes input.drift")
@@ -78,15 +83,11 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 	return cmd
 }
 
-// showVerdict publishes the verdict to the CI system, then prints it in
-// the --output format (and where the attestation went, for people).
+// showVerdict prints the verdict in the --output format (and where the
+// attestation went, for people), then publishes it to the CI system. The
+// verdict comes first: publishing only warns (announce.Verdict), so a CI
+// side channel never hides the verdict or changes the exit code.
 func (g *globalOptions) showVerdict(ctx context.Context, streams IO, req gate.Request, res *gate.Result) error {
-	if err := announce.Verdict(ctx, res.Verdict, announce.VerdictOptions{
-		Getenv: os.Getenv, Stderr: streams.Stderr, MarkdownReport: markdownReport(req.Reports),
-		Attestation: res.Attestation, Annotate: g.output != report.GitHub,
-	}); err != nil {
-		return err
-	}
 	r, err := report.New(g.output, report.WithColor(colorOn(streams.Stdout)))
 	if err != nil {
 		return err
@@ -97,6 +98,10 @@ func (g *globalOptions) showVerdict(ctx context.Context, streams IO, req gate.Re
 	if res.Attestation != "" && g.output == "text" {
 		fmt.Fprintf(streams.Stderr, "attestation: %s\n", res.Attestation)
 	}
+	announce.Verdict(ctx, res.Verdict, announce.VerdictOptions{
+		Getenv: os.Getenv, Stderr: streams.Stderr, MarkdownReport: markdownReport(req.Reports),
+		Attestation: res.Attestation, Annotate: g.output != report.GitHub,
+	})
 	return nil
 }
 
@@ -109,10 +114,25 @@ func (o *gateOptions) request(g *globalOptions, streams IO, ref string) (gate.Re
 	return gate.Request{
 		Client: g.client, Reference: ref, Metrics: o.metrics,
 		Policies: o.policy.selection(g, true), Namespaces: o.policy.namespaces,
-		Baseline: o.baseline, Card: o.card, Drift: o.drift, Current: o.current, Stdin: streams.Stdin, Key: o.key, NoAttest: o.noAttest,
+		Baseline: o.baseline, BaselineKeys: baselineKeys(g.cfg.Key, o.key), InsecureUnsigned: o.insecure, Card: o.card, Drift: o.drift,
+		Current: o.current, Stdin: streams.Stdin, Key: o.key, NoAttest: o.noAttest,
 		Reports: reports, FailOnWarn: o.failOnWarn, Getenv: os.Getenv,
 		Warn: func(msg string) { fmt.Fprintf(streams.Stderr, "warning: %s\n", msg) },
 	}, nil
+}
+
+// baselineKeys are the keys a --baseline reference's gate attestation may
+// be signed with: the key setting (--baseline-key, SLIPWAY_KEY or key in
+// slipway.yaml), else the --key this gate signs with (its public half): a
+// verdict signed by the pipeline's own key is one it trusts.
+func baselineKeys(setting, signing string) []string {
+	switch {
+	case setting != "":
+		return []string{setting}
+	case signing != "":
+		return []string{signing}
+	}
+	return nil
 }
 
 // parseReports reads --report FMT=FILE flags.

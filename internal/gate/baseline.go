@@ -18,17 +18,28 @@ type BaselineRequest struct {
 	Client oci.Client
 	// Baseline is a metrics file or a model reference; "" is none.
 	Baseline string
-	// Warn is told about gate attestations that could not be read; nil
-	// drops the message (the error without a baseline still counts them).
+	// Keys are the public keys (PEM files; a private key file works too)
+	// one of which must have signed a reference baseline's gate attestation.
+	Keys []string
+	// InsecureUnsigned reads a reference baseline's attestations without
+	// verifying them, when there are no Keys; Warn is told so, loudly.
+	InsecureUnsigned bool
+	// Warn is told about the gate attestations passed over, and that nothing
+	// is verified with InsecureUnsigned; nil drops the messages.
 	Warn func(string)
 }
 
 // ReadBaseline resolves a baseline: a metrics file, or a model reference
-// whose newest gate attestation holds the metrics it was gated with. It
-// returns nil without a baseline.
+// whose newest gate attestation signed by one of req.Keys holds the metrics
+// it was gated with. It returns nil without a baseline.
 //
-// The attestations are not verified: a baseline is what the candidate is
-// compared with, not a permission.
+// A baseline decides what a regression is, so whoever can attach a referrer
+// to the baseline model could otherwise pass any candidate. Only
+// attestations that verify, about the baseline's digest, count; the newest
+// is chosen by the verdict's own signed time (attest.Newest), never by the
+// manifest's created annotation. The others are passed over with a warning.
+// Without a key a reference is refused (fault.Usage), unless
+// InsecureUnsigned.
 func ReadBaseline(ctx context.Context, req BaselineRequest) (*Baseline, error) {
 	arg := req.Baseline
 	if arg == "" {
@@ -48,55 +59,102 @@ func ReadBaseline(ctx context.Context, req BaselineRequest) (*Baseline, error) {
 	if ref.Identifier() == "" {
 		return nil, fault.Usagef("--baseline %s: give a tag or digest", arg)
 	}
+	verifiers, err := baselineVerifiers(req)
+	if err != nil {
+		return nil, err
+	}
 	store := req.Client.Open(ref)
 	art, err := modelpack.Open(ctx, store, ref.Identifier())
 	if err != nil {
 		return nil, fmt.Errorf("--baseline: %w", err)
 	}
-	found, err := attest.Find(ctx, store, art.Descriptor.Digest, attest.PredicateGate)
+	subject := art.Descriptor.Digest
+	found, err := attest.Find(ctx, store, subject, attest.PredicateGate)
 	if err != nil {
 		return nil, fmt.Errorf("--baseline: finding the gate attestation of %s: %w", arg, err)
 	}
-	var unreadable []string
-	for _, f := range found {
-		metrics, err := attestedMetrics(f)
+	checked := make([]attest.Checked, len(found))
+	var metrics []map[string]any
+	for i, f := range found {
+		checked[i] = attest.Check(f, subject, attest.PredicateGate, verifiers...)
+		m, err := attestedMetrics(checked[i])
 		if err != nil {
-			unreadable = append(unreadable, err.Error())
-			continue
+			checked[i].Err = err
 		}
-		if metrics == nil {
-			continue
-		}
-		if len(unreadable) > 0 && req.Warn != nil {
-			req.Warn(fmt.Sprintf("--baseline %s: passed over %d newer gate attestations that could not be read: %s",
-				arg, len(unreadable), strings.Join(unreadable, "; ")))
-		}
-		pinned := ref.WithDigest(art.Descriptor.Digest.String()).String()
-		return &Baseline{
-			Model:   &ModelRef{Name: art.Name, Version: art.Version, Digest: art.Descriptor.Digest.String(), Reference: pinned},
-			Metrics: metrics, Source: "reference",
-		}, nil
+		metrics = append(metrics, m)
 	}
-	msg := fmt.Sprintf("--baseline %s: the model has no gate attestation with metrics: gate it first, or give its metrics file", arg)
-	if len(unreadable) > 0 {
-		msg += fmt.Sprintf(" (%d of %d gate attestations could not be read: %s)", len(unreadable), len(found), strings.Join(unreadable, "; "))
+	best := attest.Newest(checked)
+	if ignored := attest.Reasons(checked); len(ignored) > 0 && best >= 0 && req.Warn != nil {
+		req.Warn(fmt.Sprintf("--baseline %s: ignored %d of %d gate attestations: %s",
+			arg, len(ignored), len(found), strings.Join(ignored, "; ")))
 	}
-	return nil, fault.Usagef("%s", msg)
+	if best < 0 {
+		return nil, noBaseline(arg, found, checked, verifiers)
+	}
+	pinned := ref.WithDigest(subject.String()).String()
+	return &Baseline{
+		Model:   &ModelRef{Name: art.Name, Version: art.Version, Digest: subject.String(), Reference: pinned},
+		Metrics: metrics[best], Source: "reference",
+	}, nil
 }
 
-// attestedMetrics reads the metrics a gate attestation recorded: nil when
-// it recorded none, an error naming the attestation when it cannot be read.
-func attestedMetrics(f attest.Found) (map[string]any, error) {
-	if f.Err != nil {
-		return nil, f.Err
+// baselineVerifiers loads req.Keys; with none, it refuses a reference
+// baseline unless req.InsecureUnsigned, and then warns that nothing is
+// verified.
+func baselineVerifiers(req BaselineRequest) ([]*attest.Verifier, error) {
+	if len(req.Keys) == 0 {
+		if !req.InsecureUnsigned {
+			return nil, fault.Usagef("--baseline %s is a model reference, and its gate attestations are trusted only when signed: "+
+				"give --baseline-key PUB (or the key setting: SLIPWAY_KEY, key in slipway.yaml), "+
+				"or --insecure-unsigned to compare with whatever is attached, unverified", req.Baseline)
+		}
+		if req.Warn != nil {
+			req.Warn(fmt.Sprintf("--insecure-unsigned: the gate attestations of --baseline %s are NOT VERIFIED: "+
+				"anyone who can push to its repository chooses the metrics this model is compared with", req.Baseline))
+		}
+		return nil, nil
 	}
-	stmt, err := attest.Decode(f.Envelope)
-	if err != nil {
-		return nil, fmt.Errorf("attestation %s: %w", f.Descriptor.Digest, err)
+	var verifiers []*attest.Verifier
+	for _, k := range req.Keys {
+		v, err := attest.LoadPublicKey(k)
+		if err != nil {
+			return nil, fmt.Errorf("--baseline-key: %w", err)
+		}
+		verifiers = append(verifiers, v)
+	}
+	return verifiers, nil
+}
+
+// noBaseline is the usage error when no gate attestation of the baseline
+// counts: it says what was found and why each one was passed over.
+func noBaseline(arg string, found []attest.Found, checked []attest.Checked, verifiers []*attest.Verifier) error {
+	if len(found) == 0 {
+		return fault.Usagef("--baseline %s: the model has no gate attestation: gate it first, or give its metrics file", arg)
+	}
+	by := "unverified"
+	if len(verifiers) > 0 {
+		var ids []string
+		for _, v := range verifiers {
+			ids = append(ids, v.KeyID()[:16])
+		}
+		by = "signed by key " + strings.Join(ids, " or ")
+	}
+	return fault.Usagef("--baseline %s: none of the %d gate attestations of the model is a verdict with metrics %s (%s): "+
+		"gate it again with a key, or give its metrics file", arg, len(found), by, strings.Join(attest.Reasons(checked), "; "))
+}
+
+// attestedMetrics reads the metrics a counting gate attestation recorded;
+// an error says it recorded none or they cannot be read.
+func attestedMetrics(c attest.Checked) (map[string]any, error) {
+	if !c.Counts() {
+		return nil, nil
 	}
 	var v Verdict
-	if err := stmt.DecodePredicate(&v); err != nil {
-		return nil, fmt.Errorf("attestation %s: %w", f.Descriptor.Digest, err)
+	if err := c.Statement.DecodePredicate(&v); err != nil {
+		return nil, fmt.Errorf("attestation %s: %w", c.Descriptor.Digest, err)
+	}
+	if v.MetricValues == nil {
+		return nil, fmt.Errorf("attestation %s: the verdict records no metrics", c.Descriptor.Digest)
 	}
 	return v.MetricValues, nil
 }

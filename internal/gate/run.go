@@ -37,8 +37,14 @@ type Request struct {
 	// Namespaces narrow evaluation to these packages; none is every package.
 	Namespaces []string
 	// Baseline is a metrics file, or a model reference whose newest gate
-	// attestation holds its metrics; "" is none.
+	// attestation signed by one of BaselineKeys holds its metrics; "" is none.
 	Baseline string
+	// BaselineKeys are the public keys (PEM files) one of which must have
+	// signed a reference baseline's gate attestation (see ReadBaseline).
+	BaselineKeys []string
+	// InsecureUnsigned lets a reference baseline be read without BaselineKeys,
+	// unverified, with a loud warning.
+	InsecureUnsigned bool
 	// Card is a model-card YAML; "" reads the model's README.md front matter.
 	Card string
 	// Drift is a drift report; optional.
@@ -128,7 +134,9 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	baseline, err := ReadBaseline(ctx, BaselineRequest{Client: client, Baseline: req.Baseline, Warn: req.Warn})
+	baseline, err := ReadBaseline(ctx, BaselineRequest{
+		Client: client, Baseline: req.Baseline, Keys: req.BaselineKeys, InsecureUnsigned: req.InsecureUnsigned, Warn: req.Warn,
+	})
 	if err != nil {
 		return nil, err
 	}

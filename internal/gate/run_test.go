@@ -178,8 +178,9 @@ func TestRunBaselineFromGatedReference(t *testing.T) {
 	dir := write(t, map[string]string{"thresholds.yaml": thresholds, "worse.json": `{"accuracy": 0.81, "f1_macro": 0.8, "log_loss": 0.45}`})
 	ctx := context.Background()
 
+	priv, pub := keyPair(t)
 	first := request(ref, dir)
-	first.NoAttest = false
+	first.NoAttest, first.Key = false, priv
 	res, err := gate.Run(ctx, first)
 	require.NoError(t, err)
 	require.NotEmpty(t, res.Attestation, "the first gate attaches its verdict")
@@ -187,7 +188,7 @@ func TestRunBaselineFromGatedReference(t *testing.T) {
 
 	second := request(ref, dir)
 	second.Metrics = filepath.Join(dir, "worse.json")
-	second.Baseline = ref
+	second.Baseline, second.BaselineKeys = ref, []string{pub}
 	res, err = gate.Run(ctx, second)
 	require.NoError(t, err)
 	require.NotNil(t, res.Verdict.Baseline, "baseline from %s", ref)
@@ -200,45 +201,6 @@ func TestRunBaselineFromGatedReference(t *testing.T) {
 			assert.InDelta(t, 0.9333, *row.Baseline, 1e-9)
 		}
 	}
-}
-
-func TestReadBaselineCountsUnreadableAttestations(t *testing.T) {
-	ctx := context.Background()
-	ref := packExample(t, "")
-	r, err := oci.ParseRef(ref, false)
-	require.NoError(t, err)
-	store := oci.Client{}.Open(r)
-	desc, err := store.Resolve(ctx, "1.0.0")
-	require.NoError(t, err)
-
-	// No attestation: a usage error that says what to do.
-	_, err = gate.ReadBaseline(ctx, gate.BaselineRequest{Baseline: ref})
-	require.Error(t, err)
-	assert.Equal(t, fault.Usage, fault.KindOf(err))
-	assert.Contains(t, err.Error(), "no gate attestation with metrics")
-
-	// A gate attestation whose metrics are not an object is counted, named, and warned about.
-	env, err := attest.Unsigned(attest.NewStatement("iris", desc.Digest, attest.PredicateGate, map[string]any{"metricValues": "high"}))
-	require.NoError(t, err)
-	bad, err := attest.Attach(ctx, store, desc, env, map[string]string{attest.AnnotationCreated: "2026-01-02T00:00:00Z"})
-	require.NoError(t, err)
-	_, err = gate.ReadBaseline(ctx, gate.BaselineRequest{Baseline: ref})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "1 of 1 gate attestations could not be read")
-	assert.Contains(t, err.Error(), bad.Digest.String())
-
-	// An older good one is still found, and the bad newer one is warned about.
-	good, err := attest.Unsigned(attest.NewStatement("iris", desc.Digest, attest.PredicateGate, map[string]any{"metricValues": map[string]any{"accuracy": 0.5}}))
-	require.NoError(t, err)
-	_, err = attest.Attach(ctx, store, desc, good, map[string]string{attest.AnnotationCreated: "2026-01-01T00:00:00Z"})
-	require.NoError(t, err)
-	var warnings []string
-	b, err := gate.ReadBaseline(ctx, gate.BaselineRequest{Baseline: ref, Warn: func(s string) { warnings = append(warnings, s) }})
-	require.NoError(t, err)
-	assert.Equal(t, "reference", b.Source)
-	assert.Equal(t, 0.5, b.Metrics["accuracy"])
-	require.Len(t, warnings, 1)
-	assert.Contains(t, warnings[0], bad.Digest.String())
 }
 
 func TestRunSignedAttestationVerifies(t *testing.T) {

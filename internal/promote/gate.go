@@ -2,6 +2,7 @@ package promote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -44,20 +45,18 @@ type Attestation struct {
 // replayed old pass must not outrank a newer failure.
 func gateCheck(ctx context.Context, sources []evidence, verifier *attest.Verifier) (*GateSummary, *gate.Verdict, []Attestation, string, error) {
 	var all []Attestation
-	best := -1
+	var checked []attest.Checked
 	for _, src := range sources {
 		found, err := attest.Find(ctx, src.store, src.subject, attest.PredicateGate)
 		if err != nil {
 			return nil, nil, nil, "", err
 		}
 		for _, f := range found {
-			a := judge(f, src.subject, verifier)
-			all = append(all, a)
-			if a.verdict != nil && (best < 0 || a.verdict.Time.After(all[best].verdict.Time)) {
-				best = len(all) - 1
-			}
+			c, a := judge(f, src.subject, verifier)
+			all, checked = append(all, a), append(checked, c)
 		}
 	}
+	best := attest.Newest(checked)
 	if best < 0 {
 		return nil, nil, all, noGateReason(sources, all, verifier), nil
 	}
@@ -75,35 +74,31 @@ func gateCheck(ctx context.Context, sources []evidence, verifier *attest.Verifie
 	return sum, v, all, "", nil
 }
 
-// judge verifies one attestation (or, with no verifier, only decodes it).
-func judge(f attest.Found, subject v1.Hash, verifier *attest.Verifier) Attestation {
+// judge verifies one attestation (or, with no verifier, only decodes it)
+// with attest.Check, and reads its gate verdict. The Checked it returns
+// counts only when the Attestation has a verdict.
+func judge(f attest.Found, subject v1.Hash, verifier *attest.Verifier) (attest.Checked, Attestation) {
 	a := Attestation{Subject: subject.String(), Attestation: f.Descriptor.Digest.String()}
-	if f.Err != nil {
-		a.Error = f.Err.Error()
-		return a
-	}
-	var st attest.Statement
-	var err error
+	var c attest.Checked
 	if verifier != nil {
-		st, err = attest.VerifyFor(f.Envelope, verifier, subject, attest.PredicateGate)
-		a.Verified, a.KeyID = err == nil, verifier.KeyID()
+		c = attest.Check(f, subject, attest.PredicateGate, verifier)
 	} else {
-		st, err = attest.Decode(f.Envelope)
-		if err == nil && (!st.About(subject) || st.PredicateType != attest.PredicateGate) {
-			err = fmt.Errorf("the statement is about another artifact or of another kind")
-		}
+		c = attest.Check(f, subject, attest.PredicateGate)
 	}
-	if err != nil {
-		a.Error, a.Verified, a.KeyID = err.Error(), false, ""
-		return a
+	if c.Err != nil {
+		// The attestation is named beside the error already.
+		a.Error = strings.TrimPrefix(c.Err.Error(), "attestation "+a.Attestation+": ")
+		return c, a
 	}
+	a.Verified, a.KeyID = c.KeyID != "", c.KeyID
 	var v gate.Verdict
-	if err := st.DecodePredicate(&v); err != nil || v.Decision == "" || v.Time.IsZero() {
-		a.Error, a.Verified = "the predicate is not a gate verdict with a decision and a time", false
-		return a
+	if err := c.Statement.DecodePredicate(&v); err != nil || v.Decision == "" || v.Time.IsZero() {
+		a.Error, a.Verified, a.KeyID = "the predicate is not a gate verdict with a decision and a time", false, ""
+		c.Err = errors.New(a.Error)
+		return c, a
 	}
 	a.Decision, a.Time, a.verdict = v.Decision, v.Time.UTC().Format("2006-01-02T15:04:05Z07:00"), &v
-	return a
+	return c, a
 }
 
 func noGateReason(sources []evidence, all []Attestation, verifier *attest.Verifier) string {
