@@ -1,7 +1,11 @@
 package modelpack
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -9,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/slipwayhq/slipway/internal/extract"
+	"github.com/slipwayhq/slipway/internal/fault"
 )
 
 // snapshot reads every file, folder and link under dir, byte for byte.
@@ -101,4 +107,62 @@ func TestVerifyIgnoresPullStagingFolders(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, live, "staging folders of the running pull kept")
+}
+
+// gzipTar is a gzip'd tar holding one file of size zero bytes.
+func gzipTar(t *testing.T, name string, size int64) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	require.NoError(t, tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: size, Typeflag: tar.TypeReg}))
+	_, err := io.CopyN(tw, zeros{}, size)
+	require.NoError(t, err)
+	require.NoError(t, tw.Close())
+	require.NoError(t, zw.Close())
+	return buf.Bytes()
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// A compressed layer may expand to 100 times its size (at least 64 MiB) and
+// never past --max-extract-size: a 70 KB layer of 70 MiB of zeros is a bomb
+// (the old 1 GiB floor let it through), and the cap holds a genuine layer
+// unless raised.
+func TestPullRefusesLayersThatExpandTooFar(t *testing.T) {
+	tests := []struct {
+		name    string
+		size    int64 // of the file inside
+		maxSize int64
+		wantErr string
+	}{
+		{name: "past the floor", size: extract.ExpansionFloor + 6<<20, wantErr: "expands past 64 MiB"},
+		{name: "past a lowered cap", size: 3 << 20, maxSize: 2 << 20, wantErr: "expands past 2 MiB"},
+		{name: "within the limits", size: 3 << 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			blob := gzipTar(t, "weights.bin", tt.size)
+			l := Layer{Info: LayerInfo{Compression: "gzip"}, Descriptor: v1.Descriptor{Size: int64(len(blob)), Digest: v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("a", 64)}}}
+			dir := t.TempDir()
+			dest, err := extract.Open(dir)
+			require.NoError(t, err)
+			defer dest.Abort()
+			_, err = writeLayer(dest, l, nil, bytes.NewReader(blob), tt.maxSize)
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				require.NoError(t, dest.Commit())
+				fi, err := os.Stat(filepath.Join(dir, "weights.bin"))
+				require.NoError(t, err)
+				assert.Equal(t, tt.size, fi.Size())
+				return
+			}
+			require.ErrorContains(t, err, tt.wantErr)
+			assert.Equal(t, fault.Usage, fault.KindOf(err), "kind of %v", err)
+			require.NoError(t, dest.Abort())
+			assert.Empty(t, snapshot(t, dir), "target after a refused layer")
+		})
+	}
 }
