@@ -9,6 +9,7 @@ import (
 
 	"github.com/slipwayhq/slipway/internal/extract"
 	"github.com/slipwayhq/slipway/internal/modelpack"
+	"github.com/slipwayhq/slipway/internal/untrusted"
 )
 
 type pullOptions struct {
@@ -56,7 +57,7 @@ so DIR never mixes two versions. A compressed layer that expands past
 				return err
 			}
 			return g.render(streams.Stdout, res, func(w io.Writer) error {
-				fmt.Fprintf(streams.Stderr, "pulled %d files of %s %s into %s\n", len(res.Files), res.Name, res.Version, res.Dir)
+				fmt.Fprintf(streams.Stderr, "pulled %d files of %s %s into %s\n", len(res.Files), untrusted.Text(res.Name), untrusted.Text(res.Version), res.Dir)
 				_, err := fmt.Fprintln(w, res.Reference)
 				return err
 			})
