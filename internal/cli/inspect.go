@@ -10,6 +10,7 @@ import (
 
 	"github.com/slipwayhq/slipway/internal/modelpack"
 	"github.com/slipwayhq/slipway/internal/progress"
+	"github.com/slipwayhq/slipway/internal/untrusted"
 )
 
 func newInspectCmd(g *globalOptions, streams IO) *cobra.Command {
@@ -33,9 +34,10 @@ its older vnd.cnai form, or a KitOps ModelKit), layers and config.`,
 
 func printInspect(w io.Writer, res *modelpack.InspectResult) error {
 	fmt.Fprintf(w, "Reference:  %s\nName:       %s\nVersion:    %s\nFormat:     %s\nSize:       %s in %d layers\n",
-		res.Reference, res.Name, orDash(res.Version), res.Format, progress.Bytes(res.Size), len(res.Layers))
+		untrusted.Text(res.Reference), untrusted.Text(res.Name), orDash(untrusted.Text(res.Version)), untrusted.Text(res.Format),
+		progress.Bytes(res.Size), len(res.Layers))
 	if res.Created != "" {
-		fmt.Fprintf(w, "Created:    %s\n", res.Created)
+		fmt.Fprintf(w, "Created:    %s\n", untrusted.Text(res.Created))
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -49,7 +51,7 @@ func printInspect(w io.Writer, res *modelpack.InspectResult) error {
 			}
 		}
 		_, hex, _ := strings.Cut(l.Digest, ":")
-		fmt.Fprintf(tw, "%s\t%s\t%.12s\t%s\n", l.Role, progress.Bytes(l.Size), hex, content)
+		fmt.Fprintf(tw, "%s\t%s\t%.12s\t%s\n", untrusted.Text(string(l.Role)), progress.Bytes(l.Size), untrusted.Text(hex), untrusted.Text(content))
 	}
 	return tw.Flush()
 }

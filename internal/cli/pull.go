@@ -7,12 +7,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/slipwayhq/slipway/internal/extract"
 	"github.com/slipwayhq/slipway/internal/modelpack"
+	"github.com/slipwayhq/slipway/internal/untrusted"
 )
 
 type pullOptions struct {
-	only []string
-	lock string
+	only           []string
+	lock           string
+	maxExtractSize string
 }
 
 func newPullCmd(g *globalOptions, streams IO) *cobra.Command {
@@ -23,8 +26,10 @@ func newPullCmd(g *globalOptions, streams IO) *cobra.Command {
 		Long: `Fetch the files of the model REF (tag or digest) into DIR. Without REF the
 lock file's reference and digest are used, and the result is checked against
 the lock. Every byte is verified against its digest while it streams; paths
-and links that would leave DIR are refused; files appear whole (written
-aside, then renamed), so an interrupted pull leaves no half file.`,
+and links that would leave DIR are refused; files are written aside and
+renamed into place together, and a pull that fails puts back what DIR held,
+so DIR never mixes two versions. A compressed layer that expands past
+--max-extract-size, or past 100 times its size, is refused.`,
 		Example: `  slipway pull registry.example.com/ml/iris:1.0.0 ./model
   slipway pull ./model --lock slipway.lock
   slipway pull oci:.slipway/iris:1.0.0 ./weights --only weights,config
@@ -36,7 +41,11 @@ aside, then renamed), so an interrupted pull leaves no half file.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req := modelpack.PullRequest{Client: g.client, Dir: args[len(args)-1], Lock: o.lock, Only: o.only, Progress: g.progress(streams)}
+			maxSize, err := extract.ParseSize(o.maxExtractSize)
+			if err != nil {
+				return fmt.Errorf("--max-extract-size: %w", err)
+			}
+			req := modelpack.PullRequest{Client: g.client, Dir: args[len(args)-1], Lock: o.lock, Only: o.only, Progress: g.progress(streams), MaxExtractSize: maxSize}
 			if len(args) == 2 {
 				req.Ref = args[0]
 			}
@@ -48,7 +57,7 @@ aside, then renamed), so an interrupted pull leaves no half file.`,
 				return err
 			}
 			return g.render(streams.Stdout, res, func(w io.Writer) error {
-				fmt.Fprintf(streams.Stderr, "pulled %d files of %s %s into %s\n", len(res.Files), res.Name, res.Version, res.Dir)
+				fmt.Fprintf(streams.Stderr, "pulled %d files of %s %s into %s\n", len(res.Files), untrusted.Text(res.Name), untrusted.Text(res.Version), res.Dir)
 				_, err := fmt.Fprintln(w, res.Reference)
 				return err
 			})
@@ -56,5 +65,7 @@ aside, then renamed), so an interrupted pull leaves no half file.`,
 	}
 	cmd.Flags().StringSliceVar(&o.only, "only", nil, "roles (weights,config,docs,code,datasets) or path globs to fetch")
 	cmd.Flags().StringVar(&o.lock, "lock", modelpack.LockFileName, "lock file giving the reference when REF is omitted")
+	cmd.Flags().StringVar(&o.maxExtractSize, "max-extract-size", extract.FormatSize(extract.DefaultMaxExtractSize),
+		fmt.Sprintf("most bytes one compressed layer may expand to (it is also held to %d× its compressed size, at least %s)", extract.ExpansionRatio, extract.FormatSize(extract.ExpansionFloor)))
 	return cmd
 }

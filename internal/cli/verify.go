@@ -9,6 +9,7 @@ import (
 
 	"github.com/slipwayhq/slipway/internal/modelpack"
 	"github.com/slipwayhq/slipway/internal/progress"
+	"github.com/slipwayhq/slipway/internal/untrusted"
 )
 
 func newVerifyCmd(g *globalOptions, streams IO) *cobra.Command {
@@ -32,7 +33,7 @@ the list of changed, missing and extra files when not.`,
 				if !res.OK {
 					return printChanges(w, res.Changes)
 				}
-				_, err := fmt.Fprintf(w, "%s matches %s (%d files, %s)\n", res.Dir, res.Lock, res.Files, res.Digest)
+				_, err := fmt.Fprintf(w, "%s matches %s (%d files, %s)\n", res.Dir, res.Lock, res.Files, untrusted.Text(res.Digest))
 				return err
 			}); err != nil {
 				return err
@@ -56,7 +57,7 @@ func printChanges(w io.Writer, changes []modelpack.Change) error {
 		case "removed", "missing":
 			size = progress.Bytes(c.OldSize)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Kind, c.Path, size)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Kind, untrusted.Text(c.Path), size)
 	}
 	return tw.Flush()
 }

@@ -3,9 +3,14 @@
 //
 // Everything is first written into a hidden staging folder inside the target
 // (so the final renames stay on one filesystem) and only moved into place by
-// Commit, after every link has been checked against the final layout. All
-// filesystem access goes through os.Root, so a link already on disk that
-// leads outside the target is never written through.
+// Commit, after every link has been checked against the final layout. What a
+// staged name replaces is moved aside into the staging folder first, so that
+// a Commit failing part way puts every name back as it was. All filesystem
+// access goes through os.Root, so a link already on disk that leads outside
+// the target is never written through.
+//
+// A staging folder's name carries its writer's PID and start time; the next
+// Open of the target removes those whose writer is gone (RemoveAbandoned).
 package extract
 
 import (
@@ -52,37 +57,68 @@ type entry struct {
 	implicit bool   // a folder only named as the parent of another entry
 }
 
+// Inside the staging folder, newDir holds the content being written and
+// oldDir what Commit moved aside to make room for it.
+const (
+	newDir = "new"
+	oldDir = "old"
+)
+
 // Dest is a target folder being written; content is staged inside it and
 // appears on Commit. A Dest is not safe for concurrent use. Once a write has
 // failed, only Abort is useful: Commit refuses to publish a partial result.
 type Dest struct {
 	dir     string
 	root    *os.Root
-	stage   *os.Root
-	staging string // the staging folder's name inside root
+	stage   *os.Root // staging/new
+	staging string   // the staging folder's name inside root
 	entries map[string]entry
 	failed  error
 	closed  bool
+	// createdDir says Open made dir, so Abort removes it again.
+	createdDir bool
+	// placed lists what Commit changed in the target, for the rollback.
+	placed []placed
+	// keepStaging is set when a rollback failed: the staging folder then
+	// still holds the target's old files and is not removed.
+	keepStaging bool
+	// beforePlace, set by tests, runs before each file is placed; its error
+	// fails the placing as a full disk or a busy name would.
+	beforePlace func(name string) error
+}
+
+// placed is one change Commit made to the target.
+type placed struct {
+	name     string
+	dir      bool // a folder Commit created
+	replaced bool // the old entry at name is in staging/old
 }
 
 // Open prepares root for writing: it creates root (0o755) when missing and a
-// hidden staging folder inside it. Call Commit to publish what was written,
-// or Abort to drop it; `defer d.Abort()` is safe after Commit.
+// hidden staging folder inside it, after removing the staging folders that
+// killed runs abandoned there. Call Commit to publish what was written, or
+// Abort to drop it; `defer d.Abort()` is safe after Commit.
 func Open(root string) (*Dest, error) {
+	_, statErr := os.Lstat(root)
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", root, err)
 	}
-	staging, err := os.MkdirTemp(root, stagingPrefix+"*")
+	RemoveAbandoned(root)
+	staging, err := os.MkdirTemp(root, stagingPattern())
 	if err != nil {
 		return nil, fmt.Errorf("creating a staging folder in %s: %w", root, err)
 	}
-	d := &Dest{dir: root, staging: path.Base(staging), entries: map[string]entry{}}
+	d := &Dest{dir: root, staging: path.Base(staging), entries: map[string]entry{}, createdDir: errors.Is(statErr, fs.ErrNotExist)}
 	if d.root, err = os.OpenRoot(root); err != nil {
 		_ = os.Remove(staging)
 		return nil, fmt.Errorf("opening %s: %w", root, err)
 	}
-	if d.stage, err = d.root.OpenRoot(d.staging); err != nil {
-		_ = d.root.Remove(d.staging)
+	newPath := path.Join(d.staging, newDir)
+	if err = d.root.Mkdir(newPath, 0o700); err == nil {
+		d.stage, err = d.root.OpenRoot(newPath)
+	}
+	if err != nil {
+		_ = d.root.RemoveAll(d.staging)
 		_ = d.root.Close()
 		return nil, fmt.Errorf("opening %s: %w", staging, err)
 	}
@@ -199,9 +235,10 @@ func (d *Dest) fail(err error) error {
 
 // Commit moves every staged file, link and folder into place under the
 // target, then removes the staging folder. Each file appears under its final
-// name complete, by a rename; if Commit fails part way, the names already
-// moved are complete and the others are absent. Nothing is moved when a link
-// would lead outside the target, counting the links already on disk.
+// name complete, by a rename. Nothing is moved when a link would lead outside
+// the target, counting the links already on disk. If a move fails part way,
+// Commit rolls back: the names it placed are removed and what they replaced
+// is put back, so the target holds exactly what it had before.
 func (d *Dest) Commit() error {
 	if err := d.usable(); err != nil {
 		return err
@@ -219,36 +256,112 @@ func (d *Dest) Commit() error {
 	}
 	for _, name := range names {
 		if err := d.place(name); err != nil {
+			if rerr := d.rollback(); rerr != nil {
+				d.keepStaging = true
+				return fmt.Errorf("%w; putting the target back failed too, its old files are in %s: %w",
+					err, path.Join(d.dir, d.staging, oldDir), rerr)
+			}
 			return err
 		}
 	}
+	d.createdDir = false
 	return nil
 }
 
+// place moves name into the target. A folder is created unless there is one;
+// a file or link replaces what is there, which is first moved aside into
+// staging/old so that rollback can put it back.
 func (d *Dest) place(name string) error {
 	if d.entries[name].kind == kindDir {
-		if err := d.root.MkdirAll(name, 0o755); err != nil {
-			return fmt.Errorf("creating %q in %s: %w", name, d.dir, err)
+		fi, err := d.root.Stat(name) // a link to a folder inside is fine
+		switch {
+		case err == nil && fi.IsDir():
+			return nil
+		case errors.Is(err, fs.ErrNotExist):
+			if err := d.root.Mkdir(name, 0o755); err != nil {
+				return fmt.Errorf("creating %q in %s: %w", name, d.dir, err)
+			}
+			d.placed = append(d.placed, placed{name: name, dir: true})
+			return nil
+		case err == nil:
+			return fault.Usagef("placing folder %q in %s: a file is in the way", name, d.dir)
 		}
-		return nil
+		return fmt.Errorf("placing %q in %s: %w", name, d.dir, err)
 	}
-	if err := d.root.MkdirAll(path.Dir(name), 0o755); err != nil {
-		return fmt.Errorf("creating %q in %s: %w", path.Dir(name), d.dir, err)
+	p := placed{name: name}
+	fi, err := d.root.Lstat(name)
+	switch {
+	case err == nil && fi.IsDir():
+		return fault.Usagef("placing %q in %s: a folder is in the way", name, d.dir)
+	case err == nil:
+		aside := path.Join(d.staging, oldDir, name)
+		if err := d.root.MkdirAll(path.Dir(aside), 0o700); err != nil {
+			return fmt.Errorf("moving %q aside in %s: %w", name, d.dir, err)
+		}
+		if err := d.root.Rename(name, aside); err != nil {
+			return fmt.Errorf("moving %q aside in %s: %w", name, d.dir, err)
+		}
+		p.replaced = true
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("placing %q in %s: %w", name, d.dir, err)
 	}
-	if err := d.root.Rename(path.Join(d.staging, name), name); err != nil {
+	d.placed = append(d.placed, p) // before the rename: a failed one still puts the old entry back
+	if err := d.rename(path.Join(d.staging, newDir, name), name); err != nil {
 		return fmt.Errorf("placing %q in %s: %w", name, d.dir, err)
 	}
 	return nil
 }
 
-// Abort removes the staging folder and everything in it; the target keeps
-// what it had before Open. It is a no-op after Commit or an earlier Abort.
+// rename moves a staged entry into place, after the test hook beforePlace.
+func (d *Dest) rename(from, to string) error {
+	if d.beforePlace != nil {
+		if err := d.beforePlace(to); err != nil {
+			return err
+		}
+	}
+	return d.root.Rename(from, to)
+}
+
+// rollback undoes what Commit placed, newest first.
+func (d *Dest) rollback() error {
+	var errs []error
+	for i := len(d.placed) - 1; i >= 0; i-- {
+		p := d.placed[i]
+		var err error
+		switch {
+		case p.dir:
+			err = d.root.Remove(p.name)
+		case p.replaced:
+			err = d.root.Rename(path.Join(d.staging, oldDir, p.name), p.name)
+		default:
+			if err = d.root.Remove(p.name); errors.Is(err, fs.ErrNotExist) {
+				err = nil
+			}
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("restoring %q: %w", p.name, err))
+		}
+	}
+	d.placed = nil
+	return errors.Join(errs...)
+}
+
+// Abort removes the staging folder and everything in it, and the target
+// itself when Open created it; the target keeps what it had before Open. It
+// is a no-op after Commit or an earlier Abort.
 func (d *Dest) Abort() error {
 	if d.closed {
 		return nil
 	}
 	d.closed = true
-	err := errors.Join(d.stage.Close(), d.root.RemoveAll(d.staging), d.root.Close())
+	var rmErr error
+	if !d.keepStaging {
+		rmErr = d.root.RemoveAll(d.staging)
+	}
+	err := errors.Join(d.stage.Close(), rmErr, d.root.Close())
+	if d.createdDir && err == nil && !d.keepStaging {
+		_ = os.Remove(d.dir) // only when empty: nothing of the caller's goes
+	}
 	if err != nil {
 		return fmt.Errorf("removing the staging folder in %s: %w", d.dir, err)
 	}

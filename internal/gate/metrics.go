@@ -130,31 +130,36 @@ func parseCSV(b []byte) (map[string]any, error) {
 	r := csv.NewReader(bytes.NewReader(b))
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
-	records, err := r.ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("does not parse as CSV: %w", err)
-	}
 	out := map[string]any{}
-	for i, rec := range records {
+	for first := true; ; first = false {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("does not parse as CSV: %w", err)
+		}
+		line, _ := r.FieldPos(0)
 		if len(rec) != 2 {
-			return nil, fmt.Errorf("line %d: want two columns, name,value; got %d", i+1, len(rec))
+			return nil, fmt.Errorf("line %d: want two columns, name,value; got %d", line, len(rec))
 		}
 		name, val := strings.TrimSpace(rec[0]), strings.TrimSpace(rec[1])
+		if first && isHeader(val) {
+			continue
+		}
 		f, err := strconv.ParseFloat(val, 64)
-		if err != nil {
-			if i == 0 {
-				continue // a header line
-			}
-			return nil, fmt.Errorf("line %d: %s is %q, which is not a number", i+1, name, val)
-		}
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, fmt.Errorf("line %d: %s is %s: NaN and infinite values are not metrics", i+1, name, val)
-		}
-		if name == "" {
-			return nil, fmt.Errorf("line %d: empty metric name", i+1)
+		switch {
+		case errors.Is(err, strconv.ErrRange) && (math.IsInf(f, 0)):
+			return nil, fmt.Errorf("line %d: %s is %s, which is not a finite number", line, name, val)
+		case err != nil:
+			return nil, fmt.Errorf("line %d: %s is %q, which is not a number", line, name, val)
+		case math.IsNaN(f) || math.IsInf(f, 0):
+			return nil, fmt.Errorf("line %d: %s is %s: NaN and infinite values are not metrics", line, name, val)
+		case name == "":
+			return nil, fmt.Errorf("line %d: empty metric name", line)
 		}
 		if _, dup := out[name]; dup {
-			return nil, fmt.Errorf("line %d: %s is given twice", i+1, name)
+			return nil, fmt.Errorf("line %d: %s is given twice", line, name)
 		}
 		out[name] = f
 	}
@@ -162,6 +167,18 @@ func parseCSV(b []byte) (map[string]any, error) {
 		return nil, errors.New("has no metrics")
 	}
 	return out, nil
+}
+
+// isHeader reports whether the value column of a CSV's first line is a
+// column title ("value", "score") rather than a metric: it holds no digit
+// and does not parse as a number. A first line whose value is a mistyped
+// number ("0.91%", "9.9e999") is a metric and is refused, never skipped.
+func isHeader(val string) bool {
+	if strings.ContainsAny(val, "0123456789") {
+		return false
+	}
+	_, err := strconv.ParseFloat(val, 64)
+	return err != nil
 }
 
 func typeName(v any) string {

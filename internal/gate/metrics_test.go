@@ -2,10 +2,14 @@ package gate
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/slipwayhq/slipway/internal/fault"
 )
 
 func TestParseMetrics(t *testing.T) {
@@ -30,6 +34,12 @@ func TestParseMetrics(t *testing.T) {
 		{name: "csv three columns", ext: ".csv", in: "a,1,2\n", wantErr: "want two columns"},
 		{name: "csv duplicate", ext: ".csv", in: "a,1\na,2\n", wantErr: "given twice"},
 		{name: "csv not a number", ext: ".csv", in: "a,1\nb,high\n", wantErr: `b is "high"`},
+		{name: "csv first line overflows", ext: ".csv", in: "log_loss,9.9e999\naccuracy,0.9\n", wantErr: "line 1: log_loss is 9.9e999, which is not a finite number"},
+		{name: "csv first line percent", ext: ".csv", in: "accuracy,0.91%\n", wantErr: `line 1: accuracy is "0.91%", which is not a number`},
+		{name: "csv header then percent", ext: ".csv", in: "name,value\naccuracy,0.91%\n", wantErr: `line 2: accuracy is "0.91%"`},
+		{name: "csv line number counts blank lines", ext: ".csv", in: "a,1\n\n\nb,1e400\n", wantErr: "line 4: b is 1e400"},
+		{name: "csv second header line", ext: ".csv", in: "name,value\nmetric,value\n", wantErr: `line 2: metric is "value"`},
+		{name: "csv header only", ext: ".csv", in: "name,value\n", wantErr: "has no metrics"},
 		{name: "two json documents", ext: ".json", in: `{"a":1}{"b":2}`, wantErr: "more than one document"},
 		{name: "bool", ext: ".json", in: `{"ok": true}`, wantErr: "ok is a boolean"},
 	}
@@ -76,4 +86,18 @@ func FuzzParseMetrics(f *testing.F) {
 		}
 		check(m)
 	})
+}
+
+// A CSV metric whose value is not a finite number is refused with the file
+// and the line, as a usage error (exit 2), even on the first line, where a
+// header may stand.
+func TestReadMetricsCSVRefusesBadFirstLine(t *testing.T) {
+	for _, content := range []string{"log_loss,9.9e999\n", "accuracy,0.91%\n"} {
+		p := filepath.Join(t.TempDir(), "eval.csv")
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+		m, err := ReadMetrics(p)
+		require.Error(t, err, "ReadMetrics(%q) = %v; want a refusal", content, m)
+		assert.Contains(t, err.Error(), p+": line 1:")
+		assert.Equal(t, fault.Usage, fault.KindOf(err), "kind of %v", err)
+	}
 }

@@ -109,7 +109,7 @@ func (s *tarSource) write(ctx context.Context, w io.Writer, p pass) error {
 		return err
 	}
 	defer b.Close()
-	r, closeFn, err := modelpack.Decompress(b, s.layer.Info.Compression)
+	r, closeFn, err := modelpack.DecompressLayer(b, s.layer, 0)
 	if err != nil {
 		return fmt.Errorf("model layer %s: %w", d.Digest, err)
 	}

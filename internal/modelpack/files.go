@@ -11,6 +11,7 @@ import (
 
 	ignore "github.com/sabhiram/go-gitignore"
 
+	"github.com/slipwayhq/slipway/internal/extract"
 	"github.com/slipwayhq/slipway/internal/fault"
 )
 
@@ -166,7 +167,7 @@ func walk(root, prefix string, fn func(rel, abs string, fi fs.FileInfo) error, i
 		if rel == "." {
 			return nil
 		}
-		if slices.Contains(alwaysSkipped, d.Name()) {
+		if slices.Contains(alwaysSkipped, d.Name()) || (rel == d.Name() && extract.IsStaging(rel)) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}

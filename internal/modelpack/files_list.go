@@ -53,7 +53,7 @@ func hashTar(ctx context.Context, store oci.Store, l Layer) ([]LockFile, error) 
 		return nil, err
 	}
 	defer vr.Close()
-	r, closeFn, err := Decompress(vr, l.Info.Compression)
+	r, closeFn, err := DecompressLayer(vr, l, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func readFromTar(ctx context.Context, store oci.Store, l Layer, name string, lim
 		return nil, false, err
 	}
 	defer vr.Close()
-	r, closeFn, err := Decompress(vr, l.Info.Compression)
+	r, closeFn, err := DecompressLayer(vr, l, 0)
 	if err != nil {
 		return nil, false, err
 	}

@@ -97,6 +97,9 @@ func isParentOfMatch(globs []string, name string) bool {
 type PullOptions struct {
 	Select   Selection
 	Progress func(int64)
+	// MaxExtractSize caps what one compressed layer may expand to (0:
+	// extract.DefaultMaxExtractSize); see DecompressLayer.
+	MaxExtractSize int64
 }
 
 // Pull writes the artifact's files (or the selected ones) into dir. Every
@@ -140,7 +143,7 @@ func pullInto(ctx context.Context, store oci.Store, a *Artifact, dest *extract.D
 		if err != nil {
 			return nil, err
 		}
-		names, err := writeLayer(dest, l, keep, &countingReader{r: vr, fn: progressOrNop(o.Progress)})
+		names, err := writeLayer(dest, l, keep, &countingReader{r: vr, fn: progressOrNop(o.Progress)}, o.MaxExtractSize)
 		if err == nil {
 			err = vr.Finish()
 		}
@@ -153,7 +156,7 @@ func pullInto(ctx context.Context, store oci.Store, a *Artifact, dest *extract.D
 	return written, nil
 }
 
-func writeLayer(dest *extract.Dest, l Layer, keep func(string) bool, r io.Reader) ([]string, error) {
+func writeLayer(dest *extract.Dest, l Layer, keep func(string) bool, r io.Reader, maxSize int64) ([]string, error) {
 	if l.Info.Raw {
 		mode := fs.FileMode(0o644)
 		var meta struct {
@@ -172,20 +175,31 @@ func writeLayer(dest *extract.Dest, l Layer, keep func(string) bool, r io.Reader
 		}
 		return []string{l.Path}, nil
 	}
-	tr, closeFn, err := Decompress(r, l.Info.Compression)
+	tr, closeFn, err := DecompressLayer(r, l, maxSize)
 	if err != nil {
 		return nil, err
 	}
 	defer closeFn()
-	if l.Info.Compression != "" {
-		tr = &boundedReader{r: tr, left: expansionLimit(l.Descriptor.Size), digest: l.Descriptor.Digest.String()}
-	}
 	return dest.ExtractTar(tr, keep)
 }
 
-// Decompress wraps r, a layer's content, in the decompressor its media type
-// names ("" for none, "gzip", "zstd"); the returned func releases it.
-func Decompress(r io.Reader, compression string) (io.Reader, func(), error) {
+// DecompressLayer wraps r, the content of layer l, in the decompressor its
+// media type names, bounded by extract.ExpansionLimit(size, maxSize) (0
+// takes extract.DefaultMaxExtractSize) so that a small layer with a valid
+// digest cannot fill the disk; the returned func releases it. Every reader
+// of layer content (pull, build, hashing a remote artifact) goes through it.
+func DecompressLayer(r io.Reader, l Layer, maxSize int64) (io.Reader, func(), error) {
+	zr, closeFn, err := decompress(r, l.Info.Compression)
+	if err != nil || l.Info.Compression == "" {
+		return zr, closeFn, err
+	}
+	limit := extract.ExpansionLimit(l.Descriptor.Size, maxSize)
+	return extract.Bounded(zr, limit, l.Descriptor.Digest.String()), closeFn, nil
+}
+
+// decompress wraps r in the decompressor compression names ("" for none,
+// "gzip", "zstd").
+func decompress(r io.Reader, compression string) (io.Reader, func(), error) {
 	switch compression {
 	case "gzip":
 		zr, err := gzip.NewReader(r)
@@ -201,29 +215,6 @@ func Decompress(r io.Reader, compression string) (io.Reader, func(), error) {
 		return zr, zr.Close, nil
 	}
 	return r, func() {}, nil
-}
-
-// expansionLimit bounds what a compressed layer may expand to, so a small
-// layer with a valid digest cannot fill the disk: 1000 times its size, and
-// at least 1 GiB.
-func expansionLimit(compressed int64) int64 { return max(1<<30, 1000*compressed) }
-
-type boundedReader struct {
-	r      io.Reader
-	left   int64
-	digest string
-}
-
-func (b *boundedReader) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		return 0, fault.Usagef("layer %s expands past %s: refusing a decompression bomb", b.digest, "its limit")
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.r.Read(p)
-	b.left -= int64(n)
-	return n, err
 }
 
 func progressOrNop(fn func(int64)) func(int64) {

@@ -23,6 +23,9 @@ type PullRequest struct {
 	Only []string
 	// Progress starts the "pull" bar.
 	Progress progress.Factory
+	// MaxExtractSize caps what one compressed layer may expand to (0:
+	// extract.DefaultMaxExtractSize).
+	MaxExtractSize int64
 }
 
 // PullResult is what PullModel fetched.
@@ -73,7 +76,7 @@ func PullModel(ctx context.Context, req PullRequest) (*PullResult, error) {
 		return nil, err
 	}
 	bar := req.Progress.Start("pull", art.Size())
-	written, err := Pull(ctx, store, art, req.Dir, PullOptions{Select: sel, Progress: bar.Add})
+	written, err := Pull(ctx, store, art, req.Dir, PullOptions{Select: sel, Progress: bar.Add, MaxExtractSize: req.MaxExtractSize})
 	bar.Finish()
 	if err != nil {
 		return nil, err

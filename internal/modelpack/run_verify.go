@@ -3,6 +3,7 @@ package modelpack
 import (
 	"fmt"
 
+	"github.com/slipwayhq/slipway/internal/extract"
 	"github.com/slipwayhq/slipway/internal/fault"
 )
 
@@ -43,11 +44,15 @@ func (r *VerifyResult) Err() error {
 
 // VerifyModel compares req.Dir with the lock file req.Lock. A folder that
 // differs is a result with OK false, not an error: see VerifyResult.Err.
+// Pull's staging folders are never the model's: those a killed pull
+// abandoned are removed first, and those of a pull still running are not
+// listed as extra.
 func VerifyModel(req VerifyRequest) (*VerifyResult, error) {
 	lock, err := ReadLock(req.Lock)
 	if err != nil {
 		return nil, err
 	}
+	extract.RemoveAbandoned(req.Dir)
 	changes, err := VerifyDir(req.Dir, lock, req.Cache)
 	if err != nil {
 		return nil, err

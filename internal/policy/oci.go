@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/slipwayhq/slipway/internal/extract"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/oci"
 )
@@ -120,22 +120,28 @@ func newArtifact(configType types.MediaType, files []layerFile) (v1.Image, v1.De
 // PullOCI writes the policy bundle that id (a tag or digest) names in
 // store into dir, each layer at its title as conftest pull does, and
 // returns the paths written. An OPA bundle tarball layer is written as a
-// .tar.gz file, which Compile loads as a bundle.
+// .tar.gz file, which Compile loads as a bundle. It writes through the same
+// code as model pull (internal/extract): a link already in dir is never
+// followed out of it, and the files appear together or, on error, not at all.
 func PullOCI(ctx context.Context, store oci.Store, id, dir string) ([]string, error) {
 	name, layers, err := fetchOCI(ctx, store, id)
 	if err != nil {
 		return nil, err
 	}
-	var written []string
+	dest, err := extract.Open(dir)
+	if err != nil {
+		return nil, fault.Runtimef("pulling %s: %w", name, err)
+	}
+	defer dest.Abort()
+	written := make([]string, 0, len(layers))
 	for _, l := range layers {
-		p := filepath.Join(dir, filepath.FromSlash(l.title))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return nil, fault.Runtimef("pulling %s: %w", name, err)
+		if err := dest.WriteFile(l.title, 0o644, bytes.NewReader(l.raw)); err != nil {
+			return nil, fmt.Errorf("pulling %s: %w", name, err)
 		}
-		if err := os.WriteFile(p, l.raw, 0o644); err != nil {
-			return nil, fault.Runtimef("pulling %s: %w", name, err)
-		}
-		written = append(written, p)
+		written = append(written, filepath.Join(dir, filepath.FromSlash(l.title)))
+	}
+	if err := dest.Commit(); err != nil {
+		return nil, fmt.Errorf("pulling %s: %w", name, err)
 	}
 	return written, nil
 }
