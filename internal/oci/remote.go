@@ -159,7 +159,9 @@ func (s *remoteStore) Referrers(ctx context.Context, h v1.Hash) ([]v1.Descriptor
 
 // classify turns registry errors into ones that say what to do: a missing
 // credential is a usage error naming the credential tried (never its
-// value), an unreachable registry a runtime error, a 404 ErrNotFound.
+// value), an unreachable registry a runtime error, a 404 ErrNotFound. A
+// registry's error body is never printed as is: only its status and its
+// OCI error codes and messages, redacted (registryError).
 func (s *remoteStore) classify(err error, what string) error {
 	if err == nil {
 		return nil
@@ -181,7 +183,7 @@ func (s *remoteStore) classify(err error, what string) error {
 				return fmt.Errorf("%s: %w", what, ErrNotFound)
 			}
 		}
-		return fault.Runtimef("registry %s: %s: %w", host, what, err)
+		return fault.Runtimef("registry %s: %s: %w", host, what, &registryError{err: terr})
 	}
 	if errors.Is(err, context.Canceled) {
 		return err // interrupted, not unreachable
