@@ -40,9 +40,11 @@ func newRemoteStore(repo name.Repository, o Options) *remoteStore {
 			http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout),
 		remote.WithUserAgent("slipway"),
 	}
-	if o.transport != nil {
-		opts = append(opts, remote.WithTransport(o.transport))
+	t := o.transport
+	if t == nil {
+		t = http.DefaultTransport
 	}
+	opts = append(opts, remote.WithTransport(newRealmGuard(t, repo.RegistryStr())))
 	return &remoteStore{repo: repo, opts: opts, keys: keys, mountFrom: o.mountFrom}
 }
 
@@ -167,6 +169,10 @@ func (s *remoteStore) classify(err error, what string) error {
 		return nil
 	}
 	host := s.repo.RegistryStr()
+	var rerr *realmRefusedError
+	if errors.As(err, &rerr) {
+		return fault.Wrap(fault.Usage, rerr) // not the network failing: the registry's challenge is refused
+	}
 	var terr *transport.Error
 	if errors.As(err, &terr) {
 		switch terr.StatusCode {
