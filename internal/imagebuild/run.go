@@ -61,7 +61,7 @@ type Request struct {
 	// hold the layers already (the model's repository is added when the
 	// model is in a registry).
 	MountFrom []string
-	// CacheDir holds the hash cache (hashes.json) and the layer cache
+	// CacheDir holds the hash cache (hashes/) and the layer cache
 	// (layers/); empty means none.
 	CacheDir string
 	// NoCache reads and hashes everything again, using neither cache.
