@@ -165,7 +165,8 @@ var knownRealms = map[string][]string{
 // sent to in exchange for a token; a hostile registry or proxy could name
 // localhost or a host of its choosing. A token request that carries
 // credentials (an Authorization header, or an OAuth form with a refresh
-// token) to a host other than the registry's hostname, a known token server
+// token) to a host other than the registry's hostname (or a subdomain of
+// it), a known token server
 // of that registry, or a host listed in SLIPWAY_REGISTRY_TOKEN_REALMS is
 // refused before it leaves, with a usage error. Anonymous token requests go
 // anywhere: they carry nothing to steal.
@@ -191,7 +192,9 @@ func newRealmGuard(inner http.RoundTripper, registry string) *realmGuard {
 
 func (g *realmGuard) RoundTrip(r *http.Request) (*http.Response, error) {
 	host := strings.ToLower(r.URL.Hostname())
-	if !g.allowed[host] && carriesCredentials(r) {
+	// A subdomain of the registry's host is trusted as Go's HTTP client
+	// trusts it with the Authorization header on a redirect.
+	if !g.allowed[host] && !strings.HasSuffix(host, "."+g.registry) && carriesCredentials(r) {
 		if r.Body != nil {
 			_ = r.Body.Close()
 		}
