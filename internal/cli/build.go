@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -108,9 +107,7 @@ func (o *buildOptions) request(cmd *cobra.Command) (req imagebuild.Request, err 
 		Config: imagebuild.Config{Env: o.env, Ports: o.ports, WorkingDir: o.workdir, User: o.user},
 		Tool:   "slipway-" + strings.Fields(versionString())[0],
 	}
-	if p := modelpack.DefaultCachePath(); p != "" {
-		req.CacheDir = filepath.Dir(p)
-	}
+	req.CacheDir = modelpack.DefaultCacheDir()
 	if o.sbom != "spdx" && o.sbom != "none" {
 		return req, fault.Usagef("--sbom %q: want spdx or none", o.sbom)
 	}

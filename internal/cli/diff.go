@@ -21,7 +21,7 @@ are references packed by Slipway.`,
 		Args: exactArgs(2, "A and B"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := modelpack.DiffModels(cmd.Context(), modelpack.DiffRequest{
-				Client: g.client, A: args[0], B: args[1], Cache: modelpack.OpenHashCache(modelpack.DefaultCachePath()),
+				Client: g.client, A: args[0], B: args[1], Cache: modelpack.OpenHashCache(modelpack.DefaultCacheDir()),
 			})
 			if err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -14,6 +15,7 @@ import (
 	"github.com/slipwayhq/slipway/internal/config"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/gate"
+	"github.com/slipwayhq/slipway/internal/policy"
 	"github.com/slipwayhq/slipway/internal/report"
 )
 
@@ -29,6 +31,7 @@ type gateOptions struct {
 	reports    []string
 	failOnWarn bool
 	noAttest   bool
+	timeout    time.Duration
 }
 
 func newGateCmd(g *globalOptions, streams IO) *cobra.Command {
@@ -80,6 +83,7 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 	f.StringArrayVar(&o.reports, "report", nil, "also write a report: FMT=FILE (repeatable; formats as --output)")
 	f.BoolVar(&o.failOnWarn, "fail-on-warn", false, "exit 4 when there are warnings and no failures")
 	f.BoolVar(&o.noAttest, "no-attest", false, "do not store the verdict as an attestation")
+	f.DurationVar(&o.timeout, "timeout", policy.DefaultTimeout, "longest one policy evaluation may take (exit 2 past it; 0 is no limit)")
 	return cmd
 }
 
@@ -116,7 +120,7 @@ func (o *gateOptions) request(g *globalOptions, streams IO, ref string) (gate.Re
 		Policies: o.policy.selection(g, true), Namespaces: o.policy.namespaces,
 		Baseline: o.baseline, BaselineKeys: baselineKeys(g.cfg.Key, o.key), InsecureUnsigned: o.insecure, Card: o.card, Drift: o.drift,
 		Current: o.current, Stdin: streams.Stdin, Key: o.key, NoAttest: o.noAttest,
-		Reports: reports, FailOnWarn: o.failOnWarn, Getenv: os.Getenv,
+		Reports: reports, FailOnWarn: o.failOnWarn, Getenv: os.Getenv, Timeout: o.timeout,
 		Warn: func(msg string) { fmt.Fprintf(streams.Stderr, "warning: %s\n", msg) },
 	}, nil
 }

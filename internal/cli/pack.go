@@ -63,7 +63,7 @@ func runPack(cmd *cobra.Command, g *globalOptions, o *packOptions, streams IO, d
 	}
 	var cache *modelpack.HashCache
 	if !o.noCache {
-		cache = modelpack.OpenHashCache(modelpack.DefaultCachePath())
+		cache = modelpack.OpenHashCache(modelpack.DefaultCacheDir())
 	}
 	started := time.Now()
 	res, err := modelpack.PackModel(cmd.Context(), modelpack.PackRequest{

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -61,6 +62,7 @@ func testText(w io.Writer, rep *policy.TestReport) error {
 func newPolicyEvalCmd(g *globalOptions, streams IO) *cobra.Command {
 	var p policyFlags
 	var failOnWarn bool
+	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "eval FILE|DIR… --policy DIR",
 		Short: "conftest-compatible: evaluate policies with each file's content as input",
@@ -75,7 +77,7 @@ parallel. Exit 1 on a failure, 4 on warnings with --fail-on-warn.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := policy.RunEval(cmd.Context(), policy.EvalRequest{
 				Client: g.client, Policies: p.selection(g, false), Files: args,
-				Namespaces: p.namespaces, FailOnWarn: failOnWarn,
+				Namespaces: p.namespaces, FailOnWarn: failOnWarn, Timeout: timeout,
 			})
 			if err != nil {
 				return err
@@ -92,6 +94,7 @@ parallel. Exit 1 on a failure, 4 on warnings with --fail-on-warn.`,
 	}
 	p.register(cmd.Flags())
 	cmd.Flags().BoolVar(&failOnWarn, "fail-on-warn", false, "exit 4 when there are warnings and no failures")
+	cmd.Flags().DurationVar(&timeout, "timeout", policy.DefaultTimeout, "longest one file's evaluation may take (exit 2 past it; 0 is no limit)")
 	return cmd
 }
 

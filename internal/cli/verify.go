@@ -24,7 +24,7 @@ the list of changed, missing and extra files when not.`,
 		Args: exactArgs(1, "DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := modelpack.VerifyModel(modelpack.VerifyRequest{
-				Dir: args[0], Lock: lockPath, Cache: modelpack.OpenHashCache(modelpack.DefaultCachePath()),
+				Dir: args[0], Lock: lockPath, Cache: modelpack.OpenHashCache(modelpack.DefaultCacheDir()),
 			})
 			if err != nil {
 				return err

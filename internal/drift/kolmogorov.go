@@ -115,8 +115,8 @@ func smirnov(n int, x float64) float64 {
 
 const (
 	scaleExp = 128
-	scaleUp  = 3.402823669209385e+38  // 2^128
-	scaleDn  = 2.938735877055719e-39  // 2^-128
+	scaleUp  = 3.402823669209385e+38 // 2^128
+	scaleDn  = 2.938735877055719e-39 // 2^-128
 )
 
 // durbinMatrix is scipy's _kolmogn_DMTW: Pr(D_n ≤ d) as the k-th diagonal

@@ -223,4 +223,3 @@ func check(t *testing.T, feature, what string, got float64, want any, tol float6
 		t.Errorf("%s %s = %.17g, scipy %.17g (diff %.3g > %.3g)", feature, what, got, w, diff, limit)
 	}
 }
-

@@ -67,6 +67,9 @@ type Request struct {
 	Getenv func(string) string
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// Timeout limits each policy evaluation (policy.WithTimeout); 0 is no
+	// limit.
+	Timeout time.Duration
 	// Warn receives what the gate passed over (an unreadable attestation
 	// while looking for the baseline); nil drops them.
 	Warn func(string)
@@ -212,7 +215,7 @@ func compile(ctx context.Context, client oci.Client, req Request) (*policy.Engin
 	if err != nil {
 		return nil, err
 	}
-	var opts []policy.Option
+	opts := []policy.Option{policy.WithTimeout(req.Timeout)}
 	if len(req.Namespaces) > 0 {
 		opts = append(opts, policy.WithNamespaces(req.Namespaces...))
 	}

@@ -70,3 +70,57 @@ func (c *layerCache) put(key string, e cacheEntry) {
 	// A cache write that fails costs a re-hash next time, nothing more.
 	_ = atomicfile.WriteBytes(c.path(key), 0o600, b)
 }
+
+// maxPushedTo bounds how many repositories are remembered per model blob.
+const maxPushedTo = 8
+
+// pushRecord is where images made from one model blob were pushed.
+type pushRecord struct {
+	// Repos are registry repositories (host/path), the newest first.
+	Repos []string `json:"repos"`
+}
+
+func (c *layerCache) pushPath(blob v1.Hash) string {
+	sum := sha256.Sum256([]byte("pushed\x00" + blob.String()))
+	return filepath.Join(c.dir, "pushed", hex.EncodeToString(sum[:])+".json")
+}
+
+// pushedTo lists the repositories that images made from blob were pushed
+// to, the newest first. The layers made from it may be there: a build into
+// another repository of the same registry offers to mount them from there
+// rather than upload them. A wrong guess costs nothing: the registry then
+// answers the same upload request with an upload location.
+func (c *layerCache) pushedTo(blob v1.Hash) []string {
+	if c == nil {
+		return nil
+	}
+	b, err := os.ReadFile(c.pushPath(blob))
+	if err != nil {
+		return nil
+	}
+	var r pushRecord
+	if json.Unmarshal(b, &r) != nil {
+		return nil
+	}
+	return r.Repos
+}
+
+// recordPush remembers that an image made from blobs is in repo.
+func (c *layerCache) recordPush(blobs []v1.Hash, repo string) {
+	if c == nil {
+		return
+	}
+	for _, blob := range blobs {
+		repos := []string{repo}
+		for _, r := range c.pushedTo(blob) {
+			if r != repo && len(repos) < maxPushedTo {
+				repos = append(repos, r)
+			}
+		}
+		b, err := json.Marshal(pushRecord{Repos: repos})
+		if err != nil || os.MkdirAll(filepath.Dir(c.pushPath(blob)), 0o755) != nil {
+			return
+		}
+		_ = atomicfile.WriteBytes(c.pushPath(blob), 0o600, b)
+	}
+}

@@ -69,7 +69,7 @@ func openModel(ctx context.Context, c oci.Client, req Request, m *modelArg, opts
 	}
 	var cache *modelpack.HashCache
 	if !req.NoCache && req.CacheDir != "" {
-		cache = modelpack.OpenHashCache(filepath.Join(req.CacheDir, "hashes.json"))
+		cache = modelpack.OpenHashCache(req.CacheDir)
 	}
 	local := oci.OpenLayout(m.ref.Layout)
 	bar := req.Progress.Start("pack", 0)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/slipwayhq/slipway/internal/config"
 	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/modelpack"
 	"github.com/slipwayhq/slipway/internal/oci"
 	"github.com/slipwayhq/slipway/internal/progress"
 )
@@ -61,7 +63,7 @@ type Request struct {
 	// hold the layers already (the model's repository is added when the
 	// model is in a registry).
 	MountFrom []string
-	// CacheDir holds the hash cache (hashes.json) and the layer cache
+	// CacheDir holds the hash cache (hashes/) and the layer cache
 	// (layers/); empty means none.
 	CacheDir string
 	// NoCache reads and hashes everything again, using neither cache.
@@ -113,6 +115,12 @@ func Run(ctx context.Context, req Request) (*RunResult, error) {
 	if !r.model.ref.IsLayout() {
 		r.mounts = append(r.mounts, r.model.ref.Repo)
 	}
+	// Repositories of this registry that earlier builds pushed these model
+	// layers to come first: they hold the very layers, where the model's
+	// own repository holds only the blobs they are made from.
+	layers := openLayerCache(opts.CacheDir)
+	blobs := modelBlobs(opts.Model)
+	r.mounts = append(pushedMounts(layers, blobs, r.dst), r.mounts...)
 	opts.Tags = tagsFor(r.dst, req.Tags)
 	opts.Source, opts.Revision = provenance(req.Getenv)
 	opts.Version = opts.Model.Version
@@ -128,6 +136,9 @@ func Run(ctx context.Context, req Request) (*RunResult, error) {
 	pushBar.Finish()
 	if err != nil {
 		return nil, err
+	}
+	if !r.dst.IsLayout() {
+		layers.recordPush(blobs, r.dst.Repo.Name())
 	}
 	return newRunResult(&opts, r.dst, res), nil
 }
@@ -254,4 +265,43 @@ func parseMounts(c oci.Client, repos []string) ([]name.Repository, error) {
 		out = append(out, ref.Repo)
 	}
 	return out, nil
+}
+
+// modelBlobs are the digests of the model's layers: what the image's model
+// layers are made from.
+func modelBlobs(a *modelpack.Artifact) []v1.Hash {
+	out := make([]v1.Hash, 0, len(a.Layers))
+	for _, l := range a.Layers {
+		out = append(out, l.Descriptor.Digest)
+	}
+	return out
+}
+
+// pushedMounts lists the repositories of dst's registry, other than dst's,
+// that earlier builds pushed images of these model blobs to: those holding
+// the most of them first.
+func pushedMounts(cache *layerCache, blobs []v1.Hash, dst oci.Ref) []name.Repository {
+	if cache == nil || dst.IsLayout() {
+		return nil
+	}
+	count := map[string]int{}
+	var order []string
+	for _, b := range blobs {
+		for _, r := range cache.pushedTo(b) {
+			if count[r] == 0 {
+				order = append(order, r)
+			}
+			count[r]++
+		}
+	}
+	slices.SortStableFunc(order, func(a, b string) int { return count[b] - count[a] })
+	var out []name.Repository
+	for _, r := range order {
+		repo, err := name.NewRepository(r)
+		if err != nil || repo.RegistryStr() != dst.Registry() || repo.Name() == dst.Repo.Name() {
+			continue
+		}
+		out = append(out, repo)
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -281,4 +282,52 @@ func TestRunRefusesBadInput(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.wantIn)
 		})
 	}
+}
+
+// TestRunMountsLayersPushedToAnotherRepository: a build of a model folder
+// into a second repository of a registry offers to mount the model layers
+// from the repository an earlier build pushed them to, instead of
+// uploading them again. The in-process registry shares blobs across
+// repositories, so the test hides them from the second repository (HEAD
+// answers 404) and checks that the upload requests offer the mount.
+func TestRunMountsLayersPushedToAnotherRepository(t *testing.T) {
+	noAmbientCredentials(t)
+	host, stats := registrytest.Counting(t, registrytest.InProcess(t))
+	req := runRequest(t)
+	req.NoCache, req.CacheDir = false, t.TempDir()
+	req.To = host + "/acme/iris-image:1.0.0"
+	first, err := imagebuild.Run(t.Context(), req)
+	require.NoError(t, err, "Run(%+v)", req)
+
+	stats.Reset()
+	stats.OnRequest(func(r *http.Request) int {
+		if r.Method == http.MethodHead && strings.HasPrefix(r.URL.Path, "/v2/acme/other-image/blobs/") {
+			return http.StatusNotFound
+		}
+		return 0
+	})
+	req.To = host + "/acme/other-image:1.0.0"
+	second, err := imagebuild.Run(t.Context(), req)
+	require.NoError(t, err, "Run(%+v)", req)
+	require.Equal(t, first.Digest, second.Digest, "the same inputs give the same image")
+
+	mounted := map[string]bool{}
+	for _, r := range stats.Requests() {
+		if r.Method != http.MethodPost || r.Path != "/v2/acme/other-image/blobs/uploads/" {
+			continue
+		}
+		if q, err := url.ParseQuery(r.Query); err == nil && q.Get("from") == "acme/iris-image" {
+			mounted[q.Get("mount")] = true
+		}
+	}
+	modelLayers := 0
+	for _, l := range second.Layers {
+		if !strings.Contains(l.What, "model") {
+			continue
+		}
+		modelLayers++
+		assert.True(t, mounted[l.Digest], "layer %s (%s) was not offered as a mount from acme/iris-image; requests: %v",
+			l.Digest, l.What, stats.Requests())
+	}
+	require.Positive(t, modelLayers, "model layers among %+v", second.Layers)
 }

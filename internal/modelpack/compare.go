@@ -56,6 +56,7 @@ func DirFiles(dir string, cache *HashCache) ([]LockFile, error) {
 	if err != nil {
 		return nil, err
 	}
+	cache = cache.forFolder(dir)
 	out := make([]LockFile, 0, len(srcs))
 	for _, s := range srcs {
 		sum, err := hashFile(s.Abs, cache)

@@ -77,6 +77,7 @@ func Pack(ctx context.Context, store oci.LayoutStore, o PackOptions) (*Packed, e
 		o.Progress.SetTotal(total)
 	}
 
+	o.Cache = o.Cache.forFolder(o.Dir)
 	p := &packer{store: store, o: o, epoch: o.Epoch.UTC()}
 	if p.o.Jobs <= 0 {
 		p.o.Jobs = runtime.NumCPU()

@@ -90,25 +90,25 @@ func TestUnchangedRepackReadsNothing(t *testing.T) {
 	old := time.Now().Add(-time.Minute) // outside the racy window
 	require.NoError(t, filepath.Walk(dir, func(p string, _ os.FileInfo, _ error) error { return os.Chtimes(p, old, old) }))
 	store := oci.OpenLayout(t.TempDir())
-	cache := OpenHashCache(filepath.Join(t.TempDir(), "hashes.json"))
+	cache := OpenHashCache(t.TempDir())
 
 	first := pack(t, dir, store, cache)
 	require.Positive(t, first.BytesRead)
-	second := pack(t, dir, store, OpenHashCache(cache.path))
+	second := pack(t, dir, store, OpenHashCache(cache.dir))
 	assert.Zero(t, second.BytesRead, "an unchanged re-pack should read no file")
 	assert.Equal(t, len(second.Files), second.FilesCached)
 	assert.Equal(t, first.Descriptor.Digest, second.Descriptor.Digest)
 
 	// An in-place edit of the same size is seen (ctime and mtime move).
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "model.safetensors"), []byte("WEIGHTS-BYTES"), 0o644))
-	third := pack(t, dir, store, OpenHashCache(cache.path))
+	third := pack(t, dir, store, OpenHashCache(cache.dir))
 	assert.NotEqual(t, first.Descriptor.Digest, third.Descriptor.Digest, "an edited file must change the digest")
 }
 
 func TestRacyEntriesAreNotTrusted(t *testing.T) {
 	dir := writeTree(t, map[string]string{"model.onnx": "x"})
 	store := oci.OpenLayout(t.TempDir())
-	cache := OpenHashCache(filepath.Join(t.TempDir(), "hashes.json"))
+	cache := OpenHashCache(t.TempDir())
 	pack(t, dir, store, cache)
 	second := pack(t, dir, store, cache)
 	assert.Positive(t, second.BytesRead, "a file modified just before hashing must be read again")

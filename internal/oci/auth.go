@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -144,3 +147,83 @@ func (k *recordingKeychain) tried(host string) string {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// EnvTokenRealms lists more hosts (comma-separated hostnames) that may
+// receive registry credentials as a token realm.
+const EnvTokenRealms = "SLIPWAY_REGISTRY_TOKEN_REALMS"
+
+// knownRealms are the token servers of registries whose realm is on another
+// host than the registry itself.
+var knownRealms = map[string][]string{
+	"index.docker.io":      {"auth.docker.io"},
+	"registry-1.docker.io": {"auth.docker.io"},
+	"registry.gitlab.com":  {"gitlab.com"},
+}
+
+// realmGuard keeps credentials on the registry's own host. A registry's
+// WWW-Authenticate challenge names the token realm that the credentials are
+// sent to in exchange for a token; a hostile registry or proxy could name
+// localhost or a host of its choosing. A token request that carries
+// credentials (an Authorization header, or an OAuth form with a refresh
+// token) to a host other than the registry's hostname (or a subdomain of
+// it), a known token server
+// of that registry, or a host listed in SLIPWAY_REGISTRY_TOKEN_REALMS is
+// refused before it leaves, with a usage error. Anonymous token requests go
+// anywhere: they carry nothing to steal.
+type realmGuard struct {
+	inner    http.RoundTripper
+	registry string // hostname of the registry, no port
+	allowed  map[string]bool
+}
+
+func newRealmGuard(inner http.RoundTripper, registry string) *realmGuard {
+	host := hostname(registry)
+	allowed := map[string]bool{host: true}
+	for _, h := range knownRealms[host] {
+		allowed[h] = true
+	}
+	for _, h := range strings.Split(os.Getenv(EnvTokenRealms), ",") {
+		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+			allowed[hostname(h)] = true
+		}
+	}
+	return &realmGuard{inner: inner, registry: host, allowed: allowed}
+}
+
+func (g *realmGuard) RoundTrip(r *http.Request) (*http.Response, error) {
+	host := strings.ToLower(r.URL.Hostname())
+	// A subdomain of the registry's host is trusted as Go's HTTP client
+	// trusts it with the Authorization header on a redirect.
+	if !g.allowed[host] && !strings.HasSuffix(host, "."+g.registry) && carriesCredentials(r) {
+		if r.Body != nil {
+			_ = r.Body.Close()
+		}
+		return nil, &realmRefusedError{registry: g.registry, realm: host}
+	}
+	return g.inner.RoundTrip(r)
+}
+
+func carriesCredentials(r *http.Request) bool {
+	if r.Header.Get("Authorization") != "" {
+		return true
+	}
+	// the OAuth token flow sends an identity token in a POSTed form
+	return r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
+}
+
+// realmRefusedError says a registry asked for its credentials to be sent
+// to another host.
+type realmRefusedError struct{ registry, realm string }
+
+func (e *realmRefusedError) Error() string {
+	return fmt.Sprintf("registry %s asks for its credentials at token realm %s, another host: refused. "+
+		"If %s is the registry's token server, add it to %s (comma-separated hostnames)",
+		e.registry, e.realm, e.realm, EnvTokenRealms)
+}
+
+func hostname(hostport string) string {
+	if u, err := url.Parse("//" + hostport); err == nil && u.Hostname() != "" {
+		return strings.ToLower(u.Hostname())
+	}
+	return strings.ToLower(hostport)
+}

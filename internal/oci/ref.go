@@ -46,6 +46,9 @@ func ParseRef(s string, insecure bool) (Ref, error) {
 	if err != nil {
 		return Ref{}, fault.Usagef("reference %q: %w (want host/repository[:tag|@sha256:…] or oci:DIR)", s, err)
 	}
+	if err := checkRepoPath(s, r.Context().RepositoryStr()); err != nil {
+		return Ref{}, err
+	}
 	ref := Ref{Repo: r.Context()}
 	switch r := r.(type) {
 	case name.Tag:
@@ -54,6 +57,20 @@ func ParseRef(s string, insecure bool) (Ref, error) {
 		ref.Digest = r.DigestStr()
 	}
 	return ref, nil
+}
+
+// checkRepoPath refuses `.`, `..` and empty segments in a registry
+// repository path. go-containerregistry accepts them, and a registry or a
+// proxy in front of it may resolve them, so `host/team/../other` could reach
+// a repository other than the one the user (and a policy) reads.
+func checkRepoPath(orig, repo string) error {
+	for _, seg := range strings.Split(repo, "/") {
+		switch seg {
+		case ".", "..", "":
+			return fault.Usagef("reference %q: repository %q has a %q path segment: name the repository without . or .. or empty segments", orig, repo, seg)
+		}
+	}
+	return nil
 }
 
 func parseLayoutRef(orig, rest string) (Ref, error) {

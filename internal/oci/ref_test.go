@@ -22,6 +22,7 @@ func TestParseRef(t *testing.T) {
 		{in: "oci:./a:b/c", layout: "a:b/c", str: "oci:a:b/c"},
 		{in: "127.0.0.1:5000/acme/iris:1.0.0", repo: "127.0.0.1:5000/acme/iris", tag: "1.0.0", str: "127.0.0.1:5000/acme/iris:1.0.0"},
 		{in: "127.0.0.1:5000/acme/iris", repo: "127.0.0.1:5000/acme/iris", str: "127.0.0.1:5000/acme/iris"},
+		{in: "oci:../models/iris:1.0.0", layout: "../models/iris", tag: "1.0.0", str: "oci:../models/iris:1.0.0"},
 		{in: "registry.example.com/ml/iris@" + dgst, repo: "registry.example.com/ml/iris", digest: dgst, str: "registry.example.com/ml/iris@" + dgst},
 	}
 	for _, tt := range tests {
@@ -40,7 +41,8 @@ func TestParseRef(t *testing.T) {
 }
 
 func TestParseRefErrors(t *testing.T) {
-	for _, in := range []string{"", "oci:", "oci:x@sha256:short", "oci:x:bad tag!", "UPPER/Case:1", "host/repo@sha256:zz"} {
+	for _, in := range []string{"", "oci:", "oci:x@sha256:short", "oci:x:bad tag!", "UPPER/Case:1", "host/repo@sha256:zz",
+		"host/team/../other:1", "host/../repo", "host/team/..", "host/./repo:1", "host/a//b:1", "127.0.0.1:5000/acme/../../v2:1"} {
 		t.Run(in, func(t *testing.T) {
 			_, err := ParseRef(in, false)
 			require.Error(t, err, "ParseRef(%q) should fail", in)

@@ -40,9 +40,11 @@ func newRemoteStore(repo name.Repository, o Options) *remoteStore {
 			http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout),
 		remote.WithUserAgent("slipway"),
 	}
-	if o.transport != nil {
-		opts = append(opts, remote.WithTransport(o.transport))
+	t := o.transport
+	if t == nil {
+		t = http.DefaultTransport
 	}
+	opts = append(opts, remote.WithTransport(newRealmGuard(t, repo.RegistryStr())))
 	return &remoteStore{repo: repo, opts: opts, keys: keys, mountFrom: o.mountFrom}
 }
 
@@ -159,12 +161,18 @@ func (s *remoteStore) Referrers(ctx context.Context, h v1.Hash) ([]v1.Descriptor
 
 // classify turns registry errors into ones that say what to do: a missing
 // credential is a usage error naming the credential tried (never its
-// value), an unreachable registry a runtime error, a 404 ErrNotFound.
+// value), an unreachable registry a runtime error, a 404 ErrNotFound. A
+// registry's error body is never printed as is: only its status and its
+// OCI error codes and messages, redacted (registryError).
 func (s *remoteStore) classify(err error, what string) error {
 	if err == nil {
 		return nil
 	}
 	host := s.repo.RegistryStr()
+	var rerr *realmRefusedError
+	if errors.As(err, &rerr) {
+		return fault.Wrap(fault.Usage, rerr) // not the network failing: the registry's challenge is refused
+	}
 	var terr *transport.Error
 	if errors.As(err, &terr) {
 		switch terr.StatusCode {
@@ -181,7 +189,7 @@ func (s *remoteStore) classify(err error, what string) error {
 				return fmt.Errorf("%s: %w", what, ErrNotFound)
 			}
 		}
-		return fault.Runtimef("registry %s: %s: %w", host, what, err)
+		return fault.Runtimef("registry %s: %s: %w", host, what, &registryError{err: terr})
 	}
 	if errors.Is(err, context.Canceled) {
 		return err // interrupted, not unreachable

@@ -23,6 +23,7 @@ type options struct {
 	namespaces    []string
 	clock         func() time.Time
 	strictBuiltin bool
+	timeout       time.Duration
 }
 
 // WithNamespaces narrows evaluation to these packages (without "data."),

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -40,14 +41,22 @@ func (e *Engine) Data(ctx context.Context, path ...string) (any, error) {
 	for _, p := range path {
 		ref = ref.Append(ast.StringTerm(p))
 	}
-	rs, err := rego.New(
-		rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(ref)))),
-		rego.Compiler(e.compiler),
-		rego.Store(e.store),
-		rego.SetRegoVersion(ast.RegoV1),
-	).Eval(ctx)
+	var rs rego.ResultSet
+	err := e.bounded(ctx, ref.String(), func(ctx context.Context) error {
+		var err error
+		rs, err = rego.New(
+			rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(ref)))),
+			rego.Compiler(e.compiler),
+			rego.Store(e.store),
+			rego.SetRegoVersion(ast.RegoV1),
+		).Eval(ctx)
+		if err != nil {
+			return evalError(ctx, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, evalError(ctx, err)
+		return nil, err
 	}
 	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
 		return nil, nil
@@ -67,9 +76,16 @@ func toValue(input any) (ast.Value, error) {
 }
 
 func (e *Engine) eval(ctx context.Context, q *query, input ast.Value) (Result, error) {
-	rs, err := q.pq.Eval(ctx, rego.EvalParsedInput(input))
+	var rs rego.ResultSet
+	err := e.bounded(ctx, "policies "+strings.Join(q.packages, ", "), func(ctx context.Context) error {
+		var err error
+		if rs, err = q.pq.Eval(ctx, rego.EvalParsedInput(input)); err != nil {
+			return evalError(ctx, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return Result{}, evalError(ctx, err)
+		return Result{}, err
 	}
 	if len(rs) != 1 {
 		return Result{}, fmt.Errorf("policy query gave %d results; want 1", len(rs))

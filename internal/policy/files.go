@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -101,6 +102,9 @@ func (e *Engine) evalFile(ctx context.Context, q *query, file string) (FileResul
 		}
 		r, err := e.eval(ctx, q, v)
 		if err != nil {
+			if te := (*TimeoutError)(nil); errors.As(err, &te) {
+				return FileResult{}, fmt.Errorf("input %s: %w", file, err)
+			}
 			return FileResult{}, err
 		}
 		if i == 0 {

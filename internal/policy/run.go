@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/oci"
@@ -56,6 +57,8 @@ type EvalRequest struct {
 	Namespaces []string
 	// FailOnWarn makes warnings without failures an error.
 	FailOnWarn bool
+	// Timeout limits each file's evaluation (WithTimeout); 0 is no limit.
+	Timeout time.Duration
 }
 
 // EvalResult is every input file's result.
@@ -80,7 +83,7 @@ func RunEval(ctx context.Context, req EvalRequest) (*EvalResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	engine, err := Compile(ctx, src)
+	engine, err := Compile(ctx, src, WithTimeout(req.Timeout))
 	if err != nil {
 		return nil, err
 	}
