@@ -257,6 +257,11 @@ func (s *layoutStore) addDescriptor(ctx context.Context, desc v1.Descriptor, raw
 		annotations = map[string]string{annotationSubject: sub}
 	}
 	update := func(im *v1.IndexManifest) error {
+		if missing, ok := s.missingBlob(raw); ok {
+			// Checked under the lock gc holds while it removes: a tag never
+			// names a manifest whose blobs are gone.
+			return fault.Runtimef("manifest %s names %s, which is not in %s (removed by slipway gc while this write ran?): run the command again", desc.Digest, missing, s.Ref())
+		}
 		if tag != "" && IsVersion(tag) && !versionMoveAllowed(ctx) {
 			for _, d := range im.Manifests {
 				if d.Annotations[AnnotationRefName] == tag && d.Digest != desc.Digest {
@@ -313,6 +318,24 @@ func (s *layoutStore) addDescriptor(ctx context.Context, desc v1.Descriptor, raw
 		return fault.Runtimef("OCI layout %s: tag %s does not name %s after writing it: another writer overwrote it (is the lock honoured on this file system?)", s.dir, tag, desc.Digest)
 	}
 	return s.updateIndex(update, confirm)
+}
+
+// missingBlob returns a blob or child manifest raw names that the store lacks.
+func (s *layoutStore) missingBlob(raw []byte) (v1.Hash, bool) {
+	var m manifestLinks
+	if json.Unmarshal(raw, &m) != nil {
+		return v1.Hash{}, false
+	}
+	var named []v1.Descriptor
+	if m.Config != nil {
+		named = append(named, *m.Config)
+	}
+	for _, d := range slices.Concat(named, m.Layers, m.Manifests) {
+		if !s.HasBlob(d.Digest) {
+			return d.Digest, true
+		}
+	}
+	return v1.Hash{}, false
 }
 
 func subjectOf(raw []byte) string {
