@@ -88,6 +88,20 @@ func TestJSONOutputsMatchTheirSchemas(t *testing.T) {
 	run(0, "promote", "oci:store@"+field(v2, "digest"), "--env", "staging", "--key", "gate.pub")
 	outputs["rollback"] = run(0, "rollback", "oci:store", "--env", "staging", "--reason", "test")
 	outputs["history"] = run(0, "history", "oci:store")
+	// gc after promotions: the history reads the same after it, the
+	// untagged and the rolled-back digests it names included.
+	run(0, "pack", example, "--to", "oci:store") // latest, then moved off by a re-pack of other bytes
+	write("other/model.txt", "other bytes")
+	run(0, "pack", "other", "--name", "iris", "--to", "oci:store")
+	outputs["gc"] = run(0, "gc", "oci:store", "--grace", "0")
+	if got := run(0, "history", "oci:store"); !bytes.Equal(got, outputs["history"]) {
+		t.Errorf("history changed across gc:\nbefore: %s\nafter:  %s", outputs["history"], got)
+	}
+	var gc struct{ Manifests int }
+	if err := json.Unmarshal(outputs["gc"], &gc); err != nil || gc.Manifests == 0 {
+		t.Errorf("gc removed no manifest (%v): %s", err, outputs["gc"])
+	}
+	run(0, "rollback", "oci:store", "--env", "staging", "--to", field(v2, "digest"), "--reason", "after gc")
 	outputs["config"] = run(0, "config")
 
 	for verb := range outputTypes {

@@ -76,6 +76,7 @@ func newRootCmd(g *globalOptions, streams IO) *cobra.Command {
 		newPromoteCmd(g, streams),
 		newRollbackCmd(g, streams),
 		newHistoryCmd(g, streams),
+		newGCCmd(g, streams),
 		newConfigCmd(g, streams),
 	)
 	return root

@@ -54,6 +54,7 @@ var outputTypes = map[string]any{
 	"promote":       promote.Result{},
 	"rollback":      promote.Result{},
 	"history":       promote.HistoryResult{},
+	"gc":            oci.GCResult{},
 }
 
 // schemaDir is docs/schema, absolute: tests that run verbs change folder.

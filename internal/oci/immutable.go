@@ -33,8 +33,29 @@ func CheckVersionTag(ctx context.Context, dst Store, tag string, digest v1.Hash)
 	case err != nil:
 		return false, fmt.Errorf("checking version %s in %s: %w", tag, dst.Ref(), err)
 	case existing.Digest != digest:
-		return false, fault.Deniedf("version %s already exists in %s as %s and versions are immutable: "+
-			"use a new version (slipway pack --bump patch, or another tag)", tag, dst.Ref(), existing.Digest)
+		return false, versionTaken(tag, dst.Ref(), existing.Digest)
 	}
 	return true, nil
+}
+
+// versionTaken is the refusal to give version tag, which names existing in
+// ref, other bytes.
+func versionTaken(tag string, ref Ref, existing v1.Hash) error {
+	return fault.Deniedf("version %s already exists in %s as %s and versions are immutable: "+
+		"use a new version (slipway pack --bump patch, or another tag)", tag, ref, existing)
+}
+
+type versionMoveKey struct{}
+
+// AllowVersionMove returns a context under which a local layout moves a
+// version tag that names other bytes (push --force). Without it a layout
+// refuses such a move under its index lock, which CheckVersionTag, a check
+// made before the copy, cannot do for writers racing each other.
+func AllowVersionMove(ctx context.Context) context.Context {
+	return context.WithValue(ctx, versionMoveKey{}, true)
+}
+
+func versionMoveAllowed(ctx context.Context) bool {
+	allowed, _ := ctx.Value(versionMoveKey{}).(bool)
+	return allowed
 }

@@ -14,9 +14,9 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/sync/errgroup"
@@ -34,10 +34,13 @@ const annotationSubject = "dev.slipway.subject"
 
 // layoutStore is one repository in a local OCI image layout. index.json is
 // replaced atomically (write to a temporary file, rename), so a crash leaves
-// either the old or the new index, never a torn one.
+// either the old or the new index, never a torn one; every read-modify-write
+// of it holds an exclusive lock on the file .slipway.lock (lock.go), so
+// concurrent processes packing into one store cannot lose each other's tags.
 type layoutStore struct {
-	dir string
-	mu  sync.Mutex // serialises index.json updates within this process
+	dir   string
+	mu    sync.Mutex // serialises index.json updates within this process
+	sweep sync.Once  // removes abandoned temporary files on the first write
 }
 
 var _ Store = (*layoutStore)(nil)
@@ -106,19 +109,34 @@ func (s *layoutStore) writeIndex(im *v1.IndexManifest) error {
 	return atomicfile.WriteBytes(filepath.Join(s.dir, "index.json"), 0o644, append(b, '\n'))
 }
 
-// updateIndex applies fn to index.json under the store's lock.
-func (s *layoutStore) updateIndex(fn func(*v1.IndexManifest)) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.init(); err != nil {
-		return err
-	}
-	im, err := s.readIndex()
-	if err != nil {
-		return err
-	}
-	fn(im)
-	return s.writeIndex(im)
+// updateIndex applies fn to index.json under the store's lock, then reads
+// index.json back and calls confirm on what is really there (nil: no
+// check): on a file system where the lock or the rename misbehave, the
+// writer finds out before it reports success.
+func (s *layoutStore) updateIndex(fn func(*v1.IndexManifest) error, confirm func(*v1.IndexManifest) error) error {
+	return s.locked(func() error {
+		if err := s.init(); err != nil {
+			return err
+		}
+		im, err := s.readIndex()
+		if err != nil {
+			return err
+		}
+		if err := fn(im); err != nil {
+			return err
+		}
+		if err := s.writeIndex(im); err != nil {
+			return err
+		}
+		if confirm == nil {
+			return nil
+		}
+		back, err := s.readIndex()
+		if err != nil {
+			return err
+		}
+		return confirm(back)
+	})
 }
 
 func (s *layoutStore) Resolve(_ context.Context, id string) (v1.Descriptor, error) {
@@ -134,49 +152,6 @@ func (s *layoutStore) Resolve(_ context.Context, id string) (v1.Descriptor, erro
 		}
 	}
 	return v1.Descriptor{}, fmt.Errorf("%s in %s: %w", id, s.Ref(), ErrNotFound)
-}
-
-func (s *layoutStore) path() (layout.Path, error) {
-	if !s.exists() {
-		return "", fmt.Errorf("OCI layout %s: %w", s.dir, ErrNotFound)
-	}
-	return layout.Path(s.dir), nil
-}
-
-func (s *layoutStore) Image(_ context.Context, h v1.Hash) (v1.Image, error) {
-	p, err := s.path()
-	if err != nil {
-		return nil, err
-	}
-	return p.Image(h)
-}
-
-func (s *layoutStore) Index(_ context.Context, h v1.Hash) (v1.ImageIndex, error) {
-	p, err := s.path()
-	if err != nil {
-		return nil, err
-	}
-	ii, err := p.ImageIndex()
-	if err != nil {
-		return nil, err
-	}
-	return ii.ImageIndex(h)
-}
-
-func (s *layoutStore) Manifest(_ context.Context, h v1.Hash) ([]byte, error) {
-	b, err := os.ReadFile(s.blobPath(h))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("manifest %s in %s: %w", h, s.Ref(), ErrNotFound)
-	}
-	return b, err
-}
-
-func (s *layoutStore) Blob(_ context.Context, h v1.Hash) (io.ReadCloser, error) {
-	f, err := os.Open(s.blobPath(h))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("blob %s in %s: %w", h, s.Ref(), ErrNotFound)
-	}
-	return f, err
 }
 
 func (s *layoutStore) HasBlob(h v1.Hash) bool {
@@ -199,11 +174,14 @@ func (s *layoutStore) Tags(context.Context) ([]string, error) {
 	return slices.Compact(tags), nil
 }
 
-// ensure creates the layout when it is missing.
+// ensure creates the layout when it is missing and, once per store value,
+// removes the temporary files that killed writers left behind (tempfile.go).
 func (s *layoutStore) ensure() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.init()
+	if s.exists() {
+		s.sweep.Do(func() { s.removeAbandoned(time.Now()) })
+		return nil
+	}
+	return s.locked(s.init)
 }
 
 func (s *layoutStore) Ingest(r io.Reader) (v1.Hash, int64, error) {
@@ -211,7 +189,7 @@ func (s *layoutStore) Ingest(r io.Reader) (v1.Hash, int64, error) {
 		return v1.Hash{}, 0, err
 	}
 	dir := filepath.Join(s.dir, "blobs", "sha256")
-	tmp, err := os.CreateTemp(dir, ".ingest-*")
+	tmp, err := s.createTemp(dir)
 	if err != nil {
 		return v1.Hash{}, 0, fmt.Errorf("writing to OCI layout %s: %w", s.dir, err)
 	}
@@ -255,25 +233,42 @@ func (s *layoutStore) ingestVerified(want v1.Hash, rc io.ReadCloser) error {
 	return nil
 }
 
-func (s *layoutStore) WriteManifest(_ context.Context, raw []byte, mt types.MediaType, artifactType, tag string) (v1.Descriptor, error) {
+func (s *layoutStore) WriteManifest(ctx context.Context, raw []byte, mt types.MediaType, artifactType, tag string) (v1.Descriptor, error) {
 	h, n, err := s.Ingest(bytes.NewReader(raw))
 	if err != nil {
 		return v1.Descriptor{}, err
 	}
 	desc := v1.Descriptor{MediaType: mt, Digest: h, Size: n, ArtifactType: artifactType}
-	return desc, s.addDescriptor(desc, raw, tag)
+	return desc, s.addDescriptor(ctx, desc, raw, tag)
 }
 
 // addDescriptor records a manifest in index.json, under tag when given
 // (moving the tag off any other manifest), or as a referrer of its subject.
-func (s *layoutStore) addDescriptor(desc v1.Descriptor, raw []byte, tag string) error {
+// A manifest already in the index is not added again untagged. A version
+// tag that names other bytes is refused here, under the lock, unless ctx
+// allows moving it (AllowVersionMove): of two writers racing to give one
+// version different bytes, exactly one wins. The tag is confirmed by
+// reading index.json back before success is reported.
+func (s *layoutStore) addDescriptor(ctx context.Context, desc v1.Descriptor, raw []byte, tag string) error {
 	var annotations map[string]string
 	if tag != "" {
 		annotations = map[string]string{AnnotationRefName: tag}
 	} else if sub := subjectOf(raw); sub != "" {
 		annotations = map[string]string{annotationSubject: sub}
 	}
-	return s.updateIndex(func(im *v1.IndexManifest) {
+	update := func(im *v1.IndexManifest) error {
+		if missing, ok := s.missingBlob(raw); ok {
+			// Checked under the lock gc holds while it removes: a tag never
+			// names a manifest whose blobs are gone.
+			return fault.Runtimef("manifest %s names %s, which is not in %s (removed by slipway gc while this write ran?): run the command again", desc.Digest, missing, s.Ref())
+		}
+		if tag != "" && IsVersion(tag) && !versionMoveAllowed(ctx) {
+			for _, d := range im.Manifests {
+				if d.Annotations[AnnotationRefName] == tag && d.Digest != desc.Digest {
+					return versionTaken(tag, s.Ref(), d.Digest)
+				}
+			}
+		}
 		kept := im.Manifests[:0]
 		present := false
 		var untagged []v1.Descriptor // manifests the moved tag leaves behind
@@ -285,9 +280,13 @@ func (s *layoutStore) addDescriptor(desc v1.Descriptor, raw []byte, tag string) 
 				}
 				continue
 			}
-			if d.Digest == desc.Digest && d.Annotations[AnnotationRefName] == "" {
-				present = true
-				if tag != "" {
+			if d.Digest == desc.Digest {
+				// Any entry lists the manifest (an unchanged re-pack adds no
+				// duplicate), but a referrer needs an untagged entry with its
+				// subject: Referrers reads those.
+				untaggedEntry := d.Annotations[AnnotationRefName] == ""
+				present = present || untaggedEntry || annotations[annotationSubject] == ""
+				if tag != "" && untaggedEntry {
 					continue // the tagged entry replaces the untagged one
 				}
 			}
@@ -305,7 +304,38 @@ func (s *layoutStore) addDescriptor(desc v1.Descriptor, raw []byte, tag string) 
 			desc.Annotations = annotations
 			im.Manifests = append(im.Manifests, desc)
 		}
-	})
+		return nil
+	}
+	confirm := func(im *v1.IndexManifest) error {
+		for _, d := range im.Manifests {
+			if d.Digest == desc.Digest && (tag == "" || d.Annotations[AnnotationRefName] == tag) {
+				return nil
+			}
+		}
+		if tag == "" {
+			return fault.Runtimef("OCI layout %s: %s is not in index.json after writing it: another writer overwrote it (is the lock honoured on this file system?)", s.dir, desc.Digest)
+		}
+		return fault.Runtimef("OCI layout %s: tag %s does not name %s after writing it: another writer overwrote it (is the lock honoured on this file system?)", s.dir, tag, desc.Digest)
+	}
+	return s.updateIndex(update, confirm)
+}
+
+// missingBlob returns a blob or child manifest raw names that the store lacks.
+func (s *layoutStore) missingBlob(raw []byte) (v1.Hash, bool) {
+	var m manifestLinks
+	if json.Unmarshal(raw, &m) != nil {
+		return v1.Hash{}, false
+	}
+	var named []v1.Descriptor
+	if m.Config != nil {
+		named = append(named, *m.Config)
+	}
+	for _, d := range slices.Concat(named, m.Layers, m.Manifests) {
+		if !s.HasBlob(d.Digest) {
+			return d.Digest, true
+		}
+	}
+	return v1.Hash{}, false
 }
 
 func subjectOf(raw []byte) string {
@@ -333,7 +363,7 @@ func (s *layoutStore) WriteImage(ctx context.Context, img v1.Image, tag string) 
 	if _, _, err := s.Ingest(bytes.NewReader(raw)); err != nil {
 		return err
 	}
-	return s.addDescriptor(v1.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size, ArtifactType: desc.ArtifactType}, raw, tag)
+	return s.addDescriptor(ctx, v1.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size, ArtifactType: desc.ArtifactType}, raw, tag)
 }
 
 func (s *layoutStore) writeImageBlobs(ctx context.Context, img v1.Image) error {
@@ -417,15 +447,15 @@ func (s *layoutStore) WriteIndex(ctx context.Context, idx v1.ImageIndex, tag str
 	if err != nil {
 		return err
 	}
-	return s.addDescriptor(v1.Descriptor{MediaType: mt, Digest: h, Size: n}, raw, tag)
+	return s.addDescriptor(ctx, v1.Descriptor{MediaType: mt, Digest: h, Size: n}, raw, tag)
 }
 
-func (s *layoutStore) Tag(_ context.Context, desc v1.Descriptor, tag string) error {
-	raw, err := s.Manifest(context.Background(), desc.Digest)
+func (s *layoutStore) Tag(ctx context.Context, desc v1.Descriptor, tag string) error {
+	raw, err := s.Manifest(ctx, desc.Digest)
 	if err != nil {
 		return err
 	}
-	return s.addDescriptor(v1.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size, ArtifactType: desc.ArtifactType}, raw, tag)
+	return s.addDescriptor(ctx, v1.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size, ArtifactType: desc.ArtifactType}, raw, tag)
 }
 
 func (s *layoutStore) Referrers(_ context.Context, h v1.Hash) ([]v1.Descriptor, error) {
@@ -438,7 +468,7 @@ func (s *layoutStore) Referrers(_ context.Context, h v1.Hash) ([]v1.Descriptor, 
 		sub, ok := d.Annotations[annotationSubject]
 		if !ok && d.Annotations[AnnotationRefName] == "" && !d.MediaType.IsIndex() {
 			// Written by another tool: the manifest itself says what it refers to.
-			if raw, err := os.ReadFile(s.blobPath(d.Digest)); err == nil {
+			if raw, err := s.Manifest(context.Background(), d.Digest); err == nil {
 				sub = subjectOf(raw)
 			}
 		}

@@ -72,10 +72,10 @@ func Push(ctx context.Context, req PushRequest) (*PushResult, error) {
 	if dst.Digest != "" && dst.Digest != desc.Digest.String() {
 		return nil, fault.Usagef("DST %s names digest %s but SRC is %s", dst, dst.Digest, desc.Digest)
 	}
-	if !req.Force {
-		if _, err := CheckVersionTag(ctx, dstStore, tag, desc.Digest); err != nil {
-			return nil, err
-		}
+	if req.Force {
+		ctx = AllowVersionMove(ctx)
+	} else if _, err := CheckVersionTag(ctx, dstStore, tag, desc.Digest); err != nil {
+		return nil, err
 	}
 	if size, err := ContentSize(ctx, srcStore, desc); err == nil {
 		bar.SetTotal(size)

@@ -75,5 +75,9 @@ func OpenVerified(ctx context.Context, store Store, d v1.Descriptor) (*VerifiedR
 	if err != nil {
 		return nil, fmt.Errorf("fetching blob %s: %w", d.Digest, err)
 	}
+	if v, ok := rc.(*VerifiedReader); ok && v.want == d.Digest && v.n == 0 {
+		v.size = d.Size // a layout's blob is verified already: hash it once
+		return v, nil
+	}
 	return NewVerifiedReader(rc, d.Digest, d.Size), nil
 }
