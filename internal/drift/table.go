@@ -60,7 +60,7 @@ func (t *Table) ReadCSV(r io.Reader, source string, categorical map[string]bool)
 		return fault.Usagef("%s is empty: a CSV with a header row and data rows is expected", source)
 	}
 	if err != nil {
-		return fault.Usagef("reading %s: %v", source, err)
+		return fault.Usagef("reading %s: %w", source, err)
 	}
 	header = append([]string(nil), header...)
 	if t.byName == nil {
@@ -103,7 +103,7 @@ func (t *Table) ReadCSV(r io.Reader, source string, categorical map[string]bool)
 				line, _ := cr.FieldPos(0)
 				return fault.Usagef("%s, line %d: %d fields where the header has %d; every row must have one value per column", source, line, len(rec), len(header))
 			}
-			return fault.Usagef("reading %s: %v", source, err)
+			return fault.Usagef("reading %s: %w", source, err)
 		}
 		rows++
 		for i, s := range rec {
