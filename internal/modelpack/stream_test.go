@@ -238,3 +238,23 @@ func mustHash(t *testing.T, s string) v1.Hash {
 	require.NoError(t, err)
 	return h
 }
+
+func TestStreamingPackOverATakenVersionUploadsNothing(t *testing.T) {
+	ctx := context.Background()
+	reg := registrytest.InProcess(t)
+	proxy, stats := registrytest.Counting(t, reg)
+	req := packReq(t, weightsTree(t, 2, 1<<16), proxy+"/acme/big")
+	req.Version = "1.0.0"
+	_, err := PackModel(ctx, req)
+	require.NoError(t, err)
+
+	stats.Reset()
+	req.Dir = weightsTree(t, 3, 1<<16)
+	req.Lock = filepath.Join(t.TempDir(), LockFileName)
+	_, err = PackModel(ctx, req)
+	require.Error(t, err, "PackModel of other bytes as an existing version")
+	assert.Equal(t, fault.Denied, fault.KindOf(err), "kind of %v", err)
+	assert.Zero(t, stats.Count(http.MethodPost, ""), "POSTs by a refused pack; requests: %v", stats.Requests())
+	assert.Zero(t, stats.BytesUploaded(), "bytes sent by a refused pack")
+	assert.NoFileExists(t, req.Lock, "a refused pack wrote its lock")
+}
