@@ -23,7 +23,7 @@ type BlobWriter interface {
 
 var _ BlobWriter = (*remoteStore)(nil)
 
-// WriteBlob uploads one blob with go-containerregistry's remote.WriteLayer:
+// WriteBlob uploads one blob as go-containerregistry's remote.WriteLayer does:
 // HEAD first, then a mount when a repository to mount from is known, then
 // the bytes.
 func (s *remoteStore) WriteBlob(ctx context.Context, desc v1.Descriptor, open func() (io.ReadCloser, error)) error {
@@ -35,7 +35,19 @@ func (s *remoteStore) WriteBlob(ctx context.Context, desc v1.Descriptor, open fu
 	if from, ok := mountSource(s.repo, s.mountFrom); ok {
 		layer = &remote.MountableLayer{Layer: l, Reference: from.Digest(desc.Digest.String())}
 	}
-	return s.classify(remote.WriteLayer(s.repo, layer, s.with(ctx)...), s.repo.Digest(desc.Digest.String()).String())
+	what := s.repo.Digest(desc.Digest.String()).String()
+	p, err := s.blobPusher()
+	if err != nil {
+		return s.classify(err, what)
+	}
+	return s.classify(p.Upload(ctx, s.repo, layer), what)
+}
+
+// blobPusher is the pusher that WriteBlob shares between blobs, so that the
+// registry's auth handshake happens once, not once a blob.
+func (s *remoteStore) blobPusher() (*remote.Pusher, error) {
+	s.pusherOnce.Do(func() { s.pusher, s.pusherErr = remote.NewPusher(s.opts...) })
+	return s.pusher, s.pusherErr
 }
 
 // blob is a partial.CompressedLayer read from elsewhere (a staging layout).
