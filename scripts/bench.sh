@@ -249,7 +249,7 @@ done
 row "a. pack, cold hash cache (vs oras layout)" slipway-pack oras-layout 0.5
 row "b. push to registry (vs oras push)" slipway-push oras-push 0.8
 row "c. re-pack unchanged (vs first pack)" slipway-repack slipway-pack 0.05
-row "   pack --to registry (vs oras push)" slipway-e2e oras-push -
+row "   pack --to registry (vs oras push)" slipway-e2e oras-push 0.8
 rss_row "d. peak RSS of pack (vs oras layout)" slipway-pack oras-layout
 rss_row "d. peak RSS of push (vs oras push)" slipway-push oras-push
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)

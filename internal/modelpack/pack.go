@@ -37,6 +37,11 @@ type PackOptions struct {
 	Jobs int
 	// Progress, when set, is told the total bytes to read, then each step's.
 	Progress Progress
+	// Built, when set, is told each blob as soon as it is in the store (the
+	// layers as they are finished, from the goroutines that build them, then
+	// the config), before the manifest is written: an upload can start
+	// while the next layer is read.
+	Built func(v1.Descriptor)
 }
 
 // Progress follows a long operation in bytes.
@@ -89,6 +94,9 @@ func Pack(ctx context.Context, store oci.LayoutStore, o PackOptions) (*Packed, e
 		g.Go(func() error {
 			l, err := p.build(gctx, pl)
 			layers[i] = l
+			if err == nil && o.Built != nil {
+				o.Built(l.desc)
+			}
 			return err
 		})
 	}
@@ -118,11 +126,15 @@ func Pack(ctx context.Context, store oci.LayoutStore, o PackOptions) (*Packed, e
 	if err != nil {
 		return nil, err
 	}
+	cfgDesc := v1.Descriptor{MediaType: MediaTypeConfig, Digest: cfgDigest, Size: cfgSize}
+	if o.Built != nil {
+		o.Built(cfgDesc)
+	}
 	m := manifest{
 		SchemaVersion: 2,
 		MediaType:     types.OCIManifestSchema1,
 		ArtifactType:  ArtifactType,
-		Config:        v1.Descriptor{MediaType: MediaTypeConfig, Digest: cfgDigest, Size: cfgSize},
+		Config:        cfgDesc,
 		Layers:        descs,
 		Annotations:   map[string]string{annotationTitle: meta.Name},
 	}

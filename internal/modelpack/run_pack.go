@@ -2,6 +2,8 @@ package modelpack
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -82,7 +84,9 @@ func LocalStore(name string) string { return oci.LayoutPrefix + ".slipway/" + na
 // PackModel packs req.Dir into the local store, uploads it to the
 // destination (blobs the registry holds in a repository of the lock's
 // previous reference are mounted, not uploaded), tags it with the version
-// given or bumped, and writes the lock. A version that already names
+// given or bumped, and writes the lock. To a registry, each blob starts
+// uploading as soon as it is staged, while the next one is read; the
+// manifest and the tag go last. A version that already names
 // other bytes is refused (fault.Denied) and no lock is written.
 func PackModel(ctx context.Context, req PackRequest) (*PackResult, error) {
 	name, err := Name(req.Dir, req.Name)
@@ -134,22 +138,38 @@ func PackModel(ctx context.Context, req PackRequest) (*PackResult, error) {
 		packBar.Finish()
 		return nil, err
 	}
-	packed, err := Pack(ctx, local, PackOptions{
+	tag := version
+	if tag == "" {
+		tag = LatestTag
+	}
+	opts := PackOptions{
 		Dir: req.Dir, Name: name, Version: version, Datasets: req.Datasets,
 		Epoch: req.Epoch, Cache: req.Cache, Progress: packBar,
-	})
+	}
+	var packed *Packed
+	stream, err := streamTo(ctx, dst, tag)
+	if err != nil {
+		packBar.Finish()
+		return nil, err
+	}
+	if stream != nil {
+		packed, err = PackStreaming(ctx, local, stream, opts, pushBar.SetTotal)
+	} else {
+		packed, err = Pack(ctx, local, opts)
+	}
 	packBar.Finish()
 	if err != nil {
 		return nil, err
 	}
-	pushBar.SetTotal(packed.TotalBytes)
+	if stream == nil {
+		pushBar.SetTotal(packed.TotalBytes)
+	}
+	// The blobs are in dst already when streamed; Upload checks the
+	// version again (another pack may have taken it meanwhile), then sends
+	// the manifest and sets the tag, last.
 	unchanged, err := Upload(ctx, local, dst, packed.Descriptor, version)
 	if err != nil {
 		return nil, err
-	}
-	tag := version
-	if tag == "" {
-		tag = LatestTag
 	}
 	lock := &Lock{
 		LockVersion: LockVersion, Name: packed.Name, Version: version, Reference: dstRef.WithTag(tag).String(),
@@ -165,6 +185,29 @@ func PackModel(ctx context.Context, req PackRequest) (*PackResult, error) {
 		Tag: lock.Reference, Digest: lock.Digest, Unchanged: unchanged, Files: packed.Files,
 		Size: packed.TotalBytes, BytesRead: packed.BytesRead, FilesCached: packed.FilesCached, Lock: req.Lock,
 	}, nil
+}
+
+// streamTo returns dst when a pack may upload its blobs to dst while it
+// packs: dst is a registry and tag is free or moves freely. A version
+// tag that exists already is either this very artifact (nothing to send)
+// or other bytes (refused): the pack is staged first and Upload decides,
+// so a refused pack uploads nothing.
+func streamTo(ctx context.Context, dst oci.Store, tag string) (oci.BlobWriter, error) {
+	w, ok := dst.(oci.BlobWriter)
+	if !ok {
+		return nil, nil
+	}
+	if !oci.IsVersion(tag) {
+		return w, nil
+	}
+	_, err := dst.Resolve(ctx, tag)
+	switch {
+	case errors.Is(err, oci.ErrNotFound):
+		return w, nil
+	case err != nil:
+		return nil, fmt.Errorf("checking version %s in %s: %w", tag, dst.Ref(), err)
+	}
+	return nil, nil
 }
 
 // previousRepository is the registry repository of the lock at path, whose

@@ -18,12 +18,21 @@ func WithMountFrom(repos ...name.Repository) Option {
 // mountable makes img's layers mountable from the first candidate
 // repository on img's destination registry.
 func mountable(img v1.Image, dst name.Repository, candidates []name.Repository) v1.Image {
-	for _, c := range candidates {
-		if c.RegistryStr() == dst.RegistryStr() && c.RepositoryStr() != dst.RepositoryStr() {
-			return &mountableImage{Image: img, from: c}
-		}
+	if from, ok := mountSource(dst, candidates); ok {
+		return &mountableImage{Image: img, from: from}
 	}
 	return img
+}
+
+// mountSource is the first candidate repository on dst's registry (other
+// than dst) that blobs may be mounted from.
+func mountSource(dst name.Repository, candidates []name.Repository) (name.Repository, bool) {
+	for _, c := range candidates {
+		if c.RegistryStr() == dst.RegistryStr() && c.RepositoryStr() != dst.RepositoryStr() {
+			return c, true
+		}
+	}
+	return name.Repository{}, false
 }
 
 type mountableImage struct {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -23,6 +24,10 @@ type remoteStore struct {
 	opts      []remote.Option
 	keys      *recordingKeychain
 	mountFrom []name.Repository
+
+	pusherOnce sync.Once // WriteBlob's pusher
+	pusher     *remote.Pusher
+	pusherErr  error
 }
 
 var _ Store = (*remoteStore)(nil)
