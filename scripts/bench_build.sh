@@ -206,13 +206,16 @@ for ((i = 1; i <= runs; i++)); do
 	grep -q '^unchanged ' "$work/slipway-rebuild.log" || die "the rebuild was not unchanged: $(cat "$work/slipway-rebuild.log")"
 	# New serving config, same model: a new config, manifest and SBOM only.
 	SLIPWAY_CACHE_DIR=$run/cache timed slipway-new-env "$run/slipway" "$slipway" build "$model" --base "$base" --to "$via/bench/slipway-$i" --env "RUN=$i"
+	# The same model into another repository of the registry: its layers are
+	# mounted from the repository the layer cache remembers, not uploaded.
+	SLIPWAY_CACHE_DIR=$run/cache timed slipway-new-repo "$run/slipway" "$slipway" build "$model" --base "$base" --to "$via/bench/slipway-other-$i"
 	rm -rf "$run"
 done
 
 s=$(median slipway 1) pf=$(median crane-file 1) pp=$(median crane-pipe 1)
 peer=$(awk -v a="$pf" -v b="$pp" 'BEGIN {print (a < b ? a : b)}')
 ratio=$(awk -v a="$s" -v b="$peer" 'BEGIN {printf "%.2f", a/b}')
-rebuild_up=$(peak slipway-rebuild 3) env_up=$(peak slipway-new-env 3)
+rebuild_up=$(peak slipway-rebuild 3) env_up=$(peak slipway-new-env 3) repo_up=$(peak slipway-new-repo 3)
 rss=$(awk -v k="$(peak slipway 2)" 'BEGIN {printf "%.0f", k/1024}')
 rss_rebuild=$(awk -v k="$(peak slipway-rebuild 2)" 'BEGIN {printf "%.0f", k/1024}')
 
@@ -230,5 +233,6 @@ $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(a
   ratio slipway / faster peer          ${ratio}x   target <= 1.0x     $(verdict "$(awk -v r="$ratio" 'BEGIN {print (r <= 1.0)}')")
   bytes uploaded, unchanged rebuild    $rebuild_up   target < 1 MiB     $(verdict "$((rebuild_up < 1048576))")
   bytes uploaded, new --env rebuild    $env_up   (config, manifest, SBOM)
+  bytes uploaded, into another repo    $repo_up   target < 1 MiB     $(verdict "$((repo_up < 1048576))")
   peak RSS of a build                  $rss MiB   target <= 200 MiB  $(verdict "$((rss <= 200))")
 EOF

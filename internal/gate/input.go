@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -38,8 +39,14 @@ type Sources struct {
 	Baseline  *Baseline
 	Card      string // model-card YAML; empty: the artifact's README.md front matter
 	Drift     string // drift report, optional
-	CI        ci.Job
-	Now       time.Time
+	// DriftReport is a drift report computed from Current (gate --current);
+	// it takes the place of Drift.
+	DriftReport map[string]any
+	// Current are the current data files DriftReport was computed from,
+	// recorded by digest ("-", stdin, is not).
+	Current []string
+	CI      ci.Job
+	Now     time.Time
 }
 
 // Input is the document policies see, and what went into it.
@@ -80,12 +87,20 @@ func BuildInput(ctx context.Context, s Sources) (*Input, error) {
 	if err != nil {
 		return nil, err
 	}
-	var drift map[string]any
-	if s.Drift != "" {
+	drift := s.DriftReport
+	if s.Drift != "" && drift == nil {
 		if drift, err = readDocument(s.Drift, "drift report"); err != nil {
 			return nil, err
 		}
 		if err := in.addFile(s.Drift); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range s.Current {
+		if f == "-" {
+			continue
+		}
+		if err := in.addFile(f); err != nil {
 			return nil, err
 		}
 	}
@@ -189,13 +204,19 @@ func readDocument(path, what string) (map[string]any, error) {
 	return m, nil
 }
 
+// addFile records path by digest, hashing it as it streams (a current data
+// file may be large).
 func (in *Input) addFile(path string) error {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return fault.Usagef("%s: %w", path, err)
 	}
-	sum := sha256.Sum256(b)
-	in.Files = append(in.Files, DigestedFile{Name: filepath.ToSlash(path), Digest: "sha256:" + hex.EncodeToString(sum[:])})
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	in.Files = append(in.Files, DigestedFile{Name: filepath.ToSlash(path), Digest: "sha256:" + hex.EncodeToString(h.Sum(nil))})
 	sort.Slice(in.Files, func(i, j int) bool { return in.Files[i].Name < in.Files[j].Name })
 	return nil
 }

@@ -148,17 +148,18 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	if req.Now != nil {
 		now = req.Now()
 	}
+	var drift map[string]any
+	if len(req.Current) > 0 {
+		if drift, err = computeDrift(ctx, store, art, pinned.String(), req); err != nil {
+			return nil, err
+		}
+	}
 	in, err := BuildInput(ctx, Sources{
 		Store: store, Artifact: art, Reference: pinned.String(), Metrics: req.Metrics,
-		Baseline: baseline, Card: req.Card, Drift: req.Drift, CI: job, Now: now,
+		Baseline: baseline, Card: req.Card, Drift: req.Drift, DriftReport: drift, Current: req.Current, CI: job, Now: now,
 	})
 	if err != nil {
 		return nil, err
-	}
-	if len(req.Current) > 0 {
-		if in.Document.Drift, err = computeDrift(ctx, store, art, pinned.String(), req); err != nil {
-			return nil, err
-		}
 	}
 	config, err := engine.Config(ctx)
 	if err != nil {

@@ -2,8 +2,10 @@ package gate_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -278,4 +280,39 @@ func TestRunRefuses(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// TestRunCurrentDataReachesThePolicies gates the example with current data
+// whose first feature is shifted far: the drift computed against the
+// model's own dataset is input.drift, and the shipped drift policy fails it;
+// the unshifted data passes, and both files are recorded by digest.
+func TestRunCurrentDataReachesThePolicies(t *testing.T) {
+	ref := packExample(t, "")
+	src, err := os.ReadFile(filepath.Join(example, "data", "iris.csv"))
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(src)), "\n")
+	for i := 1; i < len(lines); i++ {
+		first, rest, _ := strings.Cut(lines[i], ",")
+		v, err := strconv.ParseFloat(first, 64)
+		require.NoError(t, err)
+		lines[i] = strconv.FormatFloat(v+3, 'g', -1, 64) + "," + rest
+	}
+	dir := write(t, map[string]string{"thresholds.yaml": thresholds, "shifted.csv": strings.Join(lines, "\n") + "\n"})
+
+	req := request(ref, dir)
+	req.Current = []string{filepath.Join(dir, "shifted.csv")}
+	res, err := gate.Run(context.Background(), req)
+	require.NoError(t, err)
+	assert.Equal(t, policy.Fail, res.Verdict.Decision, "a shifted feature must fail the shipped drift policy")
+	var msgs []string
+	for _, f := range res.Verdict.Result.Failures() {
+		msgs = append(msgs, f.Message)
+	}
+	assert.Contains(t, strings.Join(msgs, "\n"), "sepal_length")
+	assert.Contains(t, fmt.Sprint(res.Verdict.Inputs), "shifted.csv", "the current data is recorded by digest")
+
+	req.Current = []string{filepath.Join(example, "data", "iris.csv")}
+	res, err = gate.Run(context.Background(), req)
+	require.NoError(t, err)
+	assert.Equal(t, policy.Pass, res.Verdict.Decision, "the training data itself does not drift: %v", res.Verdict.Result.Failures())
 }

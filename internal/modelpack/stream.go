@@ -92,7 +92,7 @@ func (u *blobUploader) start(desc v1.Descriptor) {
 		}
 		defer func() { <-u.slots }()
 		// The store's error names the registry and the blob.
-		return u.dst.WriteBlob(u.ctx, desc, func() (io.ReadCloser, error) { return u.local.Blob(u.ctx, desc.Digest) })
+		return u.dst.WriteBlob(u.ctx, desc, func() (io.ReadCloser, error) { return u.local.UploadBlob(desc.Digest) })
 	})
 }
 

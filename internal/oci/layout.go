@@ -54,6 +54,11 @@ type LayoutStore interface {
 	Ingest(r io.Reader) (v1.Hash, int64, error)
 	// HasBlob reports whether the blob is present.
 	HasBlob(h v1.Hash) bool
+	// UploadBlob opens a blob to upload it to a registry, without hashing it
+	// on the way: the registry checks the digest of what it receives (the
+	// upload is committed with ?digest=), so a blob changed on disk is
+	// refused there. Everything else reads through Blob, which verifies.
+	UploadBlob(h v1.Hash) (io.ReadCloser, error)
 	// WriteManifest stores a raw manifest whose blobs are already present and tags it.
 	WriteManifest(ctx context.Context, raw []byte, mt types.MediaType, artifactType, tag string) (v1.Descriptor, error)
 }

@@ -84,6 +84,17 @@ func (s *layoutStore) Blob(_ context.Context, h v1.Hash) (io.ReadCloser, error) 
 	return NewVerifiedReader(f, h, -1), nil
 }
 
+func (s *layoutStore) UploadBlob(h v1.Hash) (io.ReadCloser, error) {
+	if h.Algorithm != "sha256" {
+		return nil, fault.Usagef("blob %s: only sha256 digests are supported", h)
+	}
+	f, err := os.Open(s.blobPath(h))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("blob %s in %s: %w", h, s.Ref(), ErrNotFound)
+	}
+	return f, err
+}
+
 func (s *layoutStore) Image(_ context.Context, h v1.Hash) (v1.Image, error) {
 	raw, err := s.Manifest(context.Background(), h)
 	if err != nil {
