@@ -88,6 +88,12 @@ include:
       policy: |
         policies
         extra.rego
+      baseline: registry.example.com/ml/iris:1.3.0
+      baseline-key: keys/gate.pub
+      current: |
+        data/today.csv
+        data/yesterday dir/b.csv
+      timeout: 2m
       fail-on-warn: true
   - local: plugins/gitlab/templates/build.yml
     inputs:
@@ -120,7 +126,9 @@ check:
 		// The model comes from the pack job's dotenv.
 		"gate": {"gate", "--metrics", "eval.json", "--output", "text",
 			"--report", "junit=slipway-gate.xml", "--report", "gitlab=gl-code-quality-report.json", "--report", "markdown=slipway-gate.md",
-			"--fail-on-warn", "--policy", "policies", "--policy", "extra.rego", "--data", "thresholds.yaml",
+			"--baseline", "registry.example.com/ml/iris:1.3.0", "--baseline-key", "keys/gate.pub",
+			"--timeout", "2m", "--fail-on-warn", "--policy", "policies", "--policy", "extra.rego", "--data", "thresholds.yaml",
+			"--current", "data/today.csv", "--current", "data/yesterday dir/b.csv",
 			"--", "registry.example.com/ml/iris@sha256:aaa"},
 		"build": {"build", "--base", "python:3.12-slim", "--output", "json", "--sbom", "spdx",
 			"--to", "registry.example.com/ml/iris-server", "--entrypoint", `["python", "serve.py"]`, "--env", "WORKERS=2",
@@ -155,6 +163,10 @@ var (
 	gitlabHostile    = strings.ReplaceAll(hostile, "${HOME}", "$$HOME")
 	gitlabHostileArg = strings.ReplaceAll(hostile, "${HOME}", "$HOME")
 )
+
+// gatePublicPEM is a public key given as PEM (not a path), as a
+// baseline-key input can be.
+const gatePublicPEM = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAWNDBKnrwtVqczO4pVjpjt1rOQ2k4GjQMPoFTzcoIEtA=\n-----END PUBLIC KEY-----\n"
 
 // yamlEscape makes s a YAML double-quoted scalar's content.
 func yamlEscape(s string) string {
@@ -312,8 +324,9 @@ func TestGitLabScriptsBusybox(t *testing.T) {
 	busybox := tool(t, "busybox", "")
 	fakeSlipway := filepath.Join(repoRoot, "internal", "plugins", "testdata", "fake-slipway")
 	inputs := map[string]map[string]string{
-		"pack":    {"dir": "model", "dataset": "a.csv\nb dir/\n", "no-cache": "true", "name": gitlabHostileArg},
-		"gate":    {"metrics": "eval.json", "data": "t.yaml\n", "key": "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n"},
+		"pack": {"dir": "model", "dataset": "a.csv\nb dir/\n", "no-cache": "true", "name": gitlabHostileArg},
+		"gate": {"metrics": "eval.json", "data": "t.yaml\n", "key": "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n",
+			"baseline": "oci:.slipway/m:0.9.0", "baseline-key": gatePublicPEM, "insecure-unsigned": "true", "current": "a.csv\nb dir/c.csv\n"},
 		"build":   {"base": "scratch", "tag": "1.0.0\nlatest\n"},
 		"promote": {"env": "staging", "force": "true", "reason": "it's fine"},
 	}
@@ -321,7 +334,9 @@ func TestGitLabScriptsBusybox(t *testing.T) {
 		"pack": {"pack", "--output", "json", "--lock", "slipway.lock", "--name", gitlabHostileArg, "--no-cache",
 			"--dataset", "a.csv", "--dataset", "b dir/", "--", "model"},
 		"gate": {"gate", "--metrics", "eval.json", "--output", "text", "--report", "junit=slipway-gate.xml",
-			"--report", "gitlab=gl-code-quality-report.json", "--report", "markdown=slipway-gate.md", "--key", "KEYFILE", "--data", "t.yaml",
+			"--report", "gitlab=gl-code-quality-report.json", "--report", "markdown=slipway-gate.md",
+			"--baseline", "oci:.slipway/m:0.9.0", "--baseline-key", "BASELINEKEYFILE", "--insecure-unsigned",
+			"--key", "KEYFILE", "--data", "t.yaml", "--current", "a.csv", "--current", "b dir/c.csv",
 			"--", "oci:.slipway/m@sha256:aaa"},
 		"build": {"build", "--base", "scratch", "--output", "json", "--sbom", "spdx", "--tag", "1.0.0", "--tag", "latest",
 			"--", "oci:.slipway/m@sha256:aaa"},
@@ -394,6 +409,13 @@ func TestGitLabScriptsBusybox(t *testing.T) {
 			args := strings.Split(strings.TrimSuffix(string(got), "\x00"), "\x00")
 			if i := slices.Index(args, "--key"); i >= 0 && i+1 < len(args) && strings.HasPrefix(args[i+1], work) {
 				args[i+1] = "KEYFILE" // a private temporary file
+			}
+			if i := slices.Index(args, "--baseline-key"); i >= 0 && i+1 < len(args) && strings.HasPrefix(args[i+1], work) {
+				// The PEM went to a temporary file, removed after the run.
+				if _, err := os.Stat(args[i+1]); !os.IsNotExist(err) {
+					t.Errorf("the baseline key's temporary file %s was not removed (%v)", args[i+1], err)
+				}
+				args[i+1] = "BASELINEKEYFILE"
 			}
 			if !slices.Equal(args, want[verb]) {
 				t.Errorf("%s under busybox sh ran slipway with\n%q\nwant\n%q", verb, args, want[verb])

@@ -179,7 +179,13 @@ func TestJenkinsSteps(t *testing.T) {
 	add(fakeScenario(t, "gate-pass", "slipwayGate", map[string]any{
 		"ref": "oci:.slipway/iris:1.4.0", "metrics": "eval.json", "data": "thresholds.yaml", "policy": []any{"policies", "extra.rego"},
 		"key": "gate.key", "report": "sarif=gate.sarif", "credentialsId": "registry",
+		"baseline": "oci:.slipway/iris:1.3.0", "baselineKey": "keys/gate.pub", "current": []any{"data/today.csv", "data/b dir/y.csv"},
+		"timeout": "2m",
 	}, map[string]string{"gate.json": gateJSON("pass")}))
+	add(fakeScenario(t, "gate-insecure-unsigned", "slipwayGate", map[string]any{"ref": "r:1", "metrics": "m.json", "baseline": "r:0",
+		"insecureUnsigned": true, "current": "today.csv"}, map[string]string{"gate.json": gateJSON("pass")}))
+	add(fakeScenario(t, "gate-wrong-type", "slipwayGate", map[string]any{"ref": "r:1", "metrics": "m.json", "insecureUnsigned": "yes",
+		"current": []any{map[string]any{"a": 1}}}, nil))
 	add(fakeScenario(t, "gate-refused", "slipwayGate", map[string]any{"ref": "r:1", "metrics": "m.json"},
 		map[string]string{"gate.json": gateJSON("fail"), "gate.exit": "1"}))
 	add(fakeScenario(t, "gate-refused-no-propagate", "slipwayGate", map[string]any{"ref": "r:1", "metrics": "m.json", "propagate": false},
@@ -281,8 +287,10 @@ func TestJenkinsSteps(t *testing.T) {
 			t.Fatalf("slipwayGate: error %q", r.Error)
 		}
 		argv := []string{"gate", "--metrics", "eval.json", "--policy", "policies", "--policy", "extra.rego",
-			"--data", "thresholds.yaml", "--key", "gate.key", "--report", "sarif=gate.sarif", "--report", "junit=slipway-gate.xml",
-			"--report", "markdown=slipway-gate.md", "--output", "json", "--", "oci:.slipway/iris:1.4.0"}
+			"--data", "thresholds.yaml", "--baseline", "oci:.slipway/iris:1.3.0", "--baseline-key", "keys/gate.pub",
+			"--current", "data/today.csv", "--current", "data/b dir/y.csv",
+			"--key", "gate.key", "--report", "sarif=gate.sarif", "--report", "junit=slipway-gate.xml",
+			"--report", "markdown=slipway-gate.md", "--timeout", "2m", "--output", "json", "--", "oci:.slipway/iris:1.4.0"}
 		if got := argvOf(t, s, "gate"); !slices.Equal(got, argv) {
 			t.Errorf("slipway got argv %q, want %q", got, argv)
 		}
@@ -301,6 +309,22 @@ func TestJenkinsSteps(t *testing.T) {
 		}
 		if j := r.called("junit"); len(j) != 1 || !strings.Contains(string(j[0].Args), `"slipway-gate.xml"`) {
 			t.Errorf("slipwayGate junit calls %v, want slipway-gate.xml", j)
+		}
+	})
+
+	t.Run("gate takes insecureUnsigned as a boolean and current as a string or a list", func(t *testing.T) {
+		r := results["gate-insecure-unsigned"]
+		argv := []string{"gate", "--metrics", "m.json", "--baseline", "r:0", "--insecure-unsigned", "--current", "today.csv",
+			"--report", "junit=slipway-gate.xml", "--report", "markdown=slipway-gate.md", "--output", "json", "--", "r:1"}
+		if got := argvOf(t, sc["gate-insecure-unsigned"], "gate"); r.Error != "" || !slices.Equal(got, argv) {
+			t.Errorf("slipwayGate: error %q, argv %q; want argv %q", r.Error, got, argv)
+		}
+		r = results["gate-wrong-type"]
+		if want := "slipwayGate: 'insecureUnsigned' must be true or false, got a string; 'current' must be a string or a list of strings, got a map"; r.Error != want {
+			t.Errorf("error %q, want %q", r.Error, want)
+		}
+		if len(r.called("sh")) != 0 {
+			t.Errorf("sh ran after a bad key")
 		}
 	})
 

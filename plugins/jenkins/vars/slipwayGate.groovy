@@ -8,19 +8,23 @@ import io.slipway.jenkins.Cli
 def call(Map args = [:]) {
     args = args ?: [:]
     Map spec = [
-        ref       : [Cli.POSITIONAL],
-        metrics   : [Cli.VALUE, '--metrics'],
-        policy    : [Cli.LIST, '--policy'],
-        data      : [Cli.LIST, '--data'],
-        namespace : [Cli.LIST, '--namespace'],
-        baseline  : [Cli.VALUE, '--baseline'],
-        card      : [Cli.VALUE, '--card'],
-        drift     : [Cli.VALUE, '--drift'],
-        key       : [Cli.VALUE, '--key'],
-        report    : [Cli.LIST, '--report'],
-        failOnWarn: [Cli.FLAG, '--fail-on-warn'],
-        noAttest  : [Cli.FLAG, '--no-attest'],
-        propagate : [Cli.STEP, 'false: return the refused verdict instead of failing the build'],
+        ref             : [Cli.POSITIONAL],
+        metrics         : [Cli.VALUE, '--metrics'],
+        policy          : [Cli.LIST, '--policy'],
+        data            : [Cli.LIST, '--data'],
+        namespace       : [Cli.LIST, '--namespace'],
+        baseline        : [Cli.VALUE, '--baseline'],
+        baselineKey     : [Cli.VALUE, '--baseline-key'],
+        insecureUnsigned: [Cli.FLAG, '--insecure-unsigned'],
+        card            : [Cli.VALUE, '--card'],
+        drift           : [Cli.VALUE, '--drift'],
+        current         : [Cli.LIST, '--current'],
+        key             : [Cli.VALUE, '--key'],
+        report          : [Cli.LIST, '--report'],
+        timeout         : [Cli.VALUE, '--timeout'],
+        failOnWarn      : [Cli.FLAG, '--fail-on-warn'],
+        noAttest        : [Cli.FLAG, '--no-attest'],
+        propagate       : [Cli.STEP, 'false: return the refused verdict instead of failing the build'],
     ]
     Map given = new LinkedHashMap(args)
     List reports = given.report == null ? [] : (given.report instanceof Collection ? new ArrayList(given.report) : [given.report])
