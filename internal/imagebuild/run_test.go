@@ -1,18 +1,13 @@
 package imagebuild_test
 
 import (
-	"encoding/base64"
 	"encoding/json"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -158,28 +153,10 @@ func TestRunDefaultDestination(t *testing.T) {
 	assert.Equal(t, res.Digest, got.Digest.String())
 }
 
-// authRegistry is an in-process registry that answers 401 to any request
-// without user:pass.
-func authRegistry(t *testing.T, user, pass string) string {
-	t.Helper()
-	want := "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(true))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != want {
-			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		reg.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
-}
-
 func TestRunGivesTheCredentialsToOneRegistry(t *testing.T) {
 	noAmbientCredentials(t)
 	const user, pass = "alice", "s3cret"
-	locked := authRegistry(t, user, pass)
+	locked := registrytest.InProcess(t, registrytest.WithBasicAuth(user, pass))
 	open := registrytest.InProcess(t)
 	client := oci.Client{Username: user, Password: pass}
 	publishIris(t, client, locked)

@@ -3,17 +3,12 @@ package modelpack
 import (
 	"context"
 	"errors"
-	"io"
-	"log"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -323,29 +318,12 @@ func TestInspectModel(t *testing.T) {
 	assert.Equal(t, fault.Usage, fault.KindOf(err), "inspect without tag: %v", err)
 }
 
-// basicAuthRegistry is an in-process registry that answers 401 to any
-// request without the basic credentials user:pass.
-func basicAuthRegistry(t *testing.T, user, pass string) string {
-	t.Helper()
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != user || p != pass {
-			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		reg.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
-}
-
 func TestCommandLineCredentialsGoToTheRegistryUsed(t *testing.T) {
 	ctx := context.Background()
 	t.Setenv(oci.EnvUsername, "")
 	t.Setenv(oci.EnvPassword, "")
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
-	private := basicAuthRegistry(t, "u", "p")
+	private := registrytest.InProcess(t, registrytest.WithBasicAuth("u", "p"))
 	client := oci.Client{Username: "u", Password: "p"}
 
 	// pack writes to the private registry: it gets the credentials.

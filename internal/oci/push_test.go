@@ -2,16 +2,11 @@ package oci
 
 import (
 	"context"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -131,30 +126,13 @@ func (a *authRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// basicAuthRegistry is an in-process registry that answers 401 to any
-// request without the basic credentials user:pass.
-func basicAuthRegistry(t *testing.T, user, pass string) string {
-	t.Helper()
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(true))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != user || p != pass {
-			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		reg.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
-}
-
 func TestPushGivesCredentialsToTheDestination(t *testing.T) {
 	ctx := context.Background()
 	t.Setenv(EnvUsername, "")
 	t.Setenv(EnvPassword, "")
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
 	open := registrytest.InProcess(t)
-	private := basicAuthRegistry(t, "u", "p")
+	private := registrytest.InProcess(t, registrytest.WithBasicAuth("u", "p"))
 	src, _ := layoutWithReferrer(t)
 	_, err := Push(ctx, PushRequest{Src: src + ":1.0.0", Dst: open + "/acme/iris"})
 	require.NoError(t, err)

@@ -3,6 +3,7 @@ package registrytest
 import (
 	"io"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -14,8 +15,15 @@ import (
 type Option func(*inProcessConfig)
 
 type inProcessConfig struct {
-	referrers bool
-	extra     []registry.Option
+	referrers  bool
+	extra      []registry.Option
+	user, pass string
+}
+
+// WithBasicAuth makes the registry answer 401, with a Basic challenge, to
+// every request that does not carry the credentials user:pass.
+func WithBasicAuth(user, pass string) Option {
+	return func(c *inProcessConfig) { c.user, c.pass = user, pass }
 }
 
 // WithoutReferrers makes the registry answer 404 to the referrers API, like
@@ -46,7 +54,22 @@ func InProcess(t testing.TB, opts ...Option) string {
 		registry.Logger(log.New(io.Discard, "", 0)),
 		registry.WithReferrersSupport(cfg.referrers),
 	}, cfg.extra...)
-	srv := httptest.NewServer(registry.New(regOpts...))
+	var h http.Handler = registry.New(regOpts...)
+	if cfg.user != "" || cfg.pass != "" {
+		h = basicAuth(h, cfg.user, cfg.pass)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+func basicAuth(next http.Handler, user, pass string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != user || p != pass {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
