@@ -20,10 +20,6 @@ import (
 // Scratch is the Base that builds on an empty image.
 const Scratch = "scratch"
 
-// DefaultLocalStore is the folder of the local store that model folders
-// are packed into and that images go to without a destination.
-const DefaultLocalStore = ".slipway"
-
 // Request is one build, as the build command asks for it: references as
 // the user typed them, and the image settings already parsed.
 type Request struct {
@@ -45,7 +41,7 @@ type Request struct {
 	To string
 	// Registry is the configured registry (slipway.yaml, SLIPWAY_REGISTRY).
 	Registry string
-	// LocalStore is the folder of the local store (default DefaultLocalStore).
+	// LocalStore is the folder of the local store (default oci.LocalStoreDir).
 	LocalStore string
 	// Tags are set on the image after To's tag; latest when there are none.
 	Tags []string
@@ -84,7 +80,7 @@ type Request struct {
 // to the base and writes the image to the destination (see Build).
 func Run(ctx context.Context, req Request) (*RunResult, error) {
 	if req.LocalStore == "" {
-		req.LocalStore = DefaultLocalStore
+		req.LocalStore = oci.LocalStoreDir
 	}
 	opts := Options{
 		ModelDir: req.ModelDir, Config: req.Config, Adds: req.Adds, Annotations: req.Annotations,

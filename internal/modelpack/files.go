@@ -22,7 +22,7 @@ const IgnoreFile = ".slipwayignore"
 const KitfileName = "Kitfile"
 
 // alwaysSkipped are never packed: version control, Slipway's own state.
-var alwaysSkipped = []string{".git", ".slipway", ".dvc", IgnoreFile, "slipway.lock", "__pycache__", ".DS_Store"}
+var alwaysSkipped = []string{".git", oci.LocalStoreDir, ".dvc", IgnoreFile, "slipway.lock", "__pycache__", ".DS_Store"}
 
 // source is one file to pack.
 type source struct {

@@ -79,7 +79,7 @@ type PackResult struct {
 
 // LocalStore is the local store of the model called name: the staging
 // area of every pack, and the destination when none is given.
-func LocalStore(name string) string { return oci.LayoutPrefix + ".slipway/" + name }
+func LocalStore(name string) string { return oci.LayoutPrefix + oci.LocalStoreDir + "/" + name }
 
 // PackModel packs req.Dir into the local store, uploads it to the
 // destination (blobs the registry holds in a repository of the lock's

@@ -114,7 +114,7 @@ func gcLayouts(req GCRequest) ([]string, error) {
 	}
 	root := req.Root
 	if root == "" {
-		root = ".slipway"
+		root = LocalStoreDir
 	}
 	entries, err := os.ReadDir(root)
 	if errors.Is(err, os.ErrNotExist) {

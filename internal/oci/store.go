@@ -41,6 +41,10 @@ type Store interface {
 	Referrers(ctx context.Context, h v1.Hash) ([]v1.Descriptor, error)
 }
 
+// LocalStoreDir is the folder of the local store: each model's layout is
+// LocalStoreDir/<name>, what a verb writes to when given no destination.
+const LocalStoreDir = ".slipway"
+
 // Options configure access to stores.
 type Options struct {
 	keychain  authn.Keychain
