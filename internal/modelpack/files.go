@@ -13,6 +13,7 @@ import (
 
 	"github.com/slipwayhq/slipway/internal/extract"
 	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/oci"
 )
 
 // IgnoreFile lists paths to leave out of a pack, in gitignore syntax.
