@@ -3,12 +3,18 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/slipwayhq/slipway/internal/announce"
 	"github.com/slipwayhq/slipway/internal/drift"
+	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/report"
 )
 
 type driftOptions struct {
@@ -16,7 +22,11 @@ type driftOptions struct {
 	current                    []string
 	columns, ignore, categoric []string
 	thresholds                 drift.Thresholds
+	reports                    []string
 }
+
+// driftReport is one --report FMT=FILE of slipway drift.
+type driftReport struct{ format, path string }
 
 func newDriftCmd(g *globalOptions, streams IO) *cobra.Command {
 	o := &driftOptions{thresholds: drift.DefaultThresholds}
@@ -32,13 +42,23 @@ Jensen–Shannon on the categories (docs/drift.md). A feature drifted when its
 PSI reaches --psi or its p-value is below --alpha divided by the number of
 features tested; the data set drifted when the share of drifted features
 reaches --share. -o json is the document the gate gives policies as input.drift.
+--report FMT=FILE also writes the result as json, markdown (for a merge-request
+note) or html (one self-contained file: per feature, the reference's and the
+current histograms overlaid). In CI the markdown becomes the step summary or
+the merge-request note of the reference, and the outputs drift, share and
+report are set.
 
 Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 		Example: `  slipway drift --reference train.csv --current today.csv
   slipway drift --reference oci:.slipway/iris-classifier:1.0.0 --current batch1.csv --current batch2.csv -o json
-  cat today.csv | slipway drift --reference registry.example.com/ml/iris:1.0.0 --current -`,
+  cat today.csv | slipway drift --reference registry.example.com/ml/iris:1.0.0 --current -
+  slipway drift --reference train.csv --current today.csv --report html=drift.html --report markdown=drift.md`,
 		Args: exactArgs(0, ""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			reports, err := parseDriftReports(o.reports)
+			if err != nil {
+				return err
+			}
 			res, err := drift.Run(cmd.Context(), drift.Request{
 				Client: g.client, Reference: o.reference, ReferenceFile: o.referenceFile,
 				Current: o.current, Stdin: streams.Stdin,
@@ -50,6 +70,12 @@ Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 			if err := g.render(streams.Stdout, res, func(w io.Writer) error { return driftText(w, res) }); err != nil {
 				return err
 			}
+			if err := writeDriftReports(reports, res); err != nil {
+				return err
+			}
+			announce.Drift(cmd.Context(), res, announce.DriftOptions{
+				Getenv: os.Getenv, Stderr: streams.Stderr, MarkdownReport: lastMarkdown(reports),
+			})
 			return res.Err()
 		},
 	}
@@ -63,7 +89,46 @@ Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 	f.Float64Var(&o.thresholds.PSI, "psi", drift.DefaultThresholds.PSI, "a feature drifted when its PSI is at least this")
 	f.Float64Var(&o.thresholds.Alpha, "alpha", drift.DefaultThresholds.Alpha, "significance level, divided by the number of features tested (Bonferroni)")
 	f.Float64Var(&o.thresholds.Share, "share", drift.DefaultThresholds.Share, "the data set drifted when at least this share of the features drifted")
+	f.StringArrayVar(&o.reports, "report", nil, "also write the result: FMT=FILE, FMT one of "+strings.Join(report.DriftFormats(), ", ")+" (repeatable)")
 	return cmd
+}
+
+// parseDriftReports reads --report FMT=FILE flags before any work is done.
+func parseDriftReports(specs []string) ([]driftReport, error) {
+	var out []driftReport
+	for _, s := range specs {
+		format, path, ok := strings.Cut(s, "=")
+		if !ok || path == "" {
+			return nil, fault.Usagef("--report %q: want FORMAT=FILE, e.g. --report html=drift.html", s)
+		}
+		if !slices.Contains(report.DriftFormats(), format) {
+			return nil, fault.Usagef("--report %q: unknown format %q (want one of %s)", s, format, strings.Join(report.DriftFormats(), ", "))
+		}
+		out = append(out, driftReport{format: format, path: path})
+	}
+	return out, nil
+}
+
+// writeDriftReports writes each report atomically, creating its folder.
+func writeDriftReports(reports []driftReport, res *drift.Result) error {
+	for _, r := range reports {
+		if err := announce.WriteFile(r.path, func(w io.Writer) error { return report.WriteDrift(w, r.format, res) }); err != nil {
+			return fmt.Errorf("writing the %s report %s: %w", r.format, r.path, err)
+		}
+	}
+	return nil
+}
+
+// lastMarkdown is the last markdown report, which CI systems show; "" when
+// there is none.
+func lastMarkdown(reports []driftReport) string {
+	md := ""
+	for _, r := range reports {
+		if r.format == report.Markdown {
+			md = r.path
+		}
+	}
+	return md
 }
 
 func driftText(w io.Writer, res *drift.Result) error {

@@ -68,8 +68,20 @@ func numeric(f *Feature, ref, cur []float64) {
 		f.WassersteinNorm = &wn
 	}
 	edges := DecileEdges(x)
-	rp, cp := Proportions(Histogram(x, edges)), Proportions(Histogram(y, edges))
+	rh, ch := Histogram(x, edges), Histogram(y, edges)
+	rp, cp := Proportions(rh), Proportions(ch)
 	f.Bins, f.PSI, f.JS = len(rp), PSI(rp, cp), JensenShannon(rp, cp)
+	lo, hi := min(x[0], y[0]), max(x[len(x)-1], y[len(y)-1])
+	f.Distribution = &Distribution{Edges: edges, Min: &lo, Max: &hi, Reference: ints(rh), Current: ints(ch)}
+}
+
+// ints converts counts, which are whole numbers, to ints.
+func ints(counts []float64) []int {
+	out := make([]int, len(counts))
+	for i, c := range counts {
+		out[i] = int(c)
+	}
+	return out
 }
 
 // CategoryCounts counts ref's and cur's values over the union of their
@@ -107,6 +119,7 @@ func categorical(f *Feature, ref, cur []string) {
 	rp, cp := Proportions(rc), Proportions(cc)
 	f.Bins, f.PSI, f.JS = len(cats), PSI(rp, cp), JensenShannon(rp, cp)
 	f.UnseenCategories = unseen
+	f.Distribution = &Distribution{Categories: cats, Reference: ints(rc), Current: ints(cc)}
 }
 
 // decide applies the thresholds: a feature drifted when its PSI reaches

@@ -98,4 +98,26 @@ type Feature struct {
 	Reasons []string `json:"reasons,omitempty"`
 	// Skipped says why the feature was not tested.
 	Skipped string `json:"skipped,omitempty"`
+	// Distribution holds the bins PSI and JS compare, for reports to draw.
+	Distribution *Distribution `json:"distribution,omitempty"`
+}
+
+// Distribution is the reference's and the current data's counts over the bins
+// PSI and JS compare: a numeric feature's deciles or a categorical one's
+// categories.
+type Distribution struct {
+	// Edges are a numeric feature's inner bin edges (the reference's
+	// deciles, duplicates merged); the outer edges are −∞ and +∞, so bin i
+	// is [Edges[i−1], Edges[i]) and there are len(Edges)+1 bins.
+	Edges []float64 `json:"edges,omitempty"`
+	// Min and Max are a numeric feature's smallest and largest value on
+	// either side: where the outer bins end in a drawing.
+	Min *float64 `json:"min,omitempty"`
+	Max *float64 `json:"max,omitempty"`
+	// Categories are a categorical feature's bins: the union of both
+	// sides' categories, sorted.
+	Categories []string `json:"categories,omitempty"`
+	// Reference and Current are the non-missing values counted in each bin.
+	Reference []int `json:"reference"`
+	Current   []int `json:"current"`
 }
