@@ -63,9 +63,11 @@ func records(n int, shift float64, cats ...string) []record {
 func parquetOf(t testing.TB, rows []record) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	w := parquet.NewGenericWriter[record](&b, parquet.PageBufferSize(512), parquet.MaxRowsPerRowGroup(64))
-	_, err := w.Write(rows)
-	require.NoError(t, err)
+	w := parquet.NewGenericWriter[record](&b, parquet.PageBufferSize(128), parquet.MaxRowsPerRowGroup(64))
+	for i := 0; i < len(rows); i += 8 { // a page ends only between writes
+		_, err := w.Write(rows[i:min(i+8, len(rows))])
+		require.NoError(t, err)
+	}
 	require.NoError(t, w.Close())
 	return b.Bytes()
 }
