@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/slipwayhq/slipway/internal/fault"
@@ -41,6 +43,9 @@ func (t *Table) ReadParquet(r io.ReaderAt, size int64, source string, categorica
 	}()
 	f, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
+		return fault.Usagef("%s is not a valid Parquet file (%v); is it corrupt or truncated?", source, err)
+	}
+	if err := checkPages(r, size, f.Metadata()); err != nil {
 		return fault.Usagef("%s is not a valid Parquet file (%v); is it corrupt or truncated?", source, err)
 	}
 	leaves := f.Root().Columns()
@@ -89,6 +94,81 @@ func (t *Table) ReadParquet(r io.ReaderAt, size int64, source string, categorica
 	}
 	t.Rows += int(rows)
 	return nil
+}
+
+// Bounds on one page, far above what writers make (1 MiB pages are the
+// norm): parquet-go allocates what a page header claims before reading
+// it, so a hostile header of a few bytes could ask for gigabytes.
+const (
+	maxPageBytes  = 64 << 20
+	maxPageValues = 1 << 24
+)
+
+// checkPages walks the page headers of every column chunk before
+// parquet-go decodes a page: each chunk must lie inside the file, each
+// page inside its chunk, within maxPageBytes and maxPageValues.
+func checkPages(r io.ReaderAt, size int64, md *format.FileMetaData) error {
+	for g, rg := range md.RowGroups {
+		for i, cc := range rg.Columns {
+			m := cc.MetaData
+			start := m.DataPageOffset
+			if m.DictionaryPageOffset > 0 && m.DictionaryPageOffset < start {
+				start = m.DictionaryPageOffset
+			}
+			end := start + m.TotalCompressedSize
+			if start < int64(len(parquetMagic)) || m.TotalCompressedSize < 0 || end < start || end > size {
+				return fmt.Errorf("row group %d, column %d: its chunk (bytes %d to %d) lies outside the file's %d bytes", g, i, start, end, size)
+			}
+			for pos := start; pos < end; {
+				n, h, err := pageHeader(r, pos, end)
+				if err != nil {
+					return fmt.Errorf("row group %d, column %d, page at byte %d: %w", g, i, pos, err)
+				}
+				values := int32(0)
+				switch {
+				case h.DataPageHeader.Valid:
+					values = h.DataPageHeader.V.NumValues
+				case h.DataPageHeaderV2.Valid:
+					values = h.DataPageHeaderV2.V.NumValues
+				case h.DictionaryPageHeader.Valid:
+					values = h.DictionaryPageHeader.V.NumValues
+				}
+				switch {
+				case h.CompressedPageSize < 0 || int64(h.CompressedPageSize) > end-pos-n:
+					return fmt.Errorf("row group %d, column %d: a page of %d bytes at byte %d overruns its chunk", g, i, h.CompressedPageSize, pos)
+				case h.UncompressedPageSize < 0 || h.UncompressedPageSize > maxPageBytes:
+					return fmt.Errorf("row group %d, column %d: a page claims %d bytes uncompressed (at most %d are read)", g, i, h.UncompressedPageSize, maxPageBytes)
+				case values < 0 || values > maxPageValues:
+					return fmt.Errorf("row group %d, column %d: a page claims %d values (at most %d are read)", g, i, values, maxPageValues)
+				}
+				pos += n + int64(h.CompressedPageSize)
+			}
+		}
+	}
+	return nil
+}
+
+// pageHeader decodes the page header at pos and says how many bytes it
+// took.
+func pageHeader(r io.ReaderAt, pos, end int64) (int64, *format.PageHeader, error) {
+	cr := &countingReader{r: bufio.NewReaderSize(io.NewSectionReader(r, pos, end-pos), 256)}
+	var h format.PageHeader
+	var compact thrift.CompactProtocol
+	if err := thrift.NewDecoder(compact.NewReader(cr)).Decode(&h); err != nil {
+		return 0, nil, fmt.Errorf("decoding the page header: %w", err)
+	}
+	return cr.n, &h, nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // readChunk appends one column chunk's values to c and returns how many

@@ -3,6 +3,8 @@ package drift_test
 import (
 	"bytes"
 	"context"
+	"io"
+	"runtime"
 	"math"
 	"path/filepath"
 	"strconv"
@@ -11,6 +13,8 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -266,6 +270,48 @@ func TestRunRefusesBadParquet(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
+}
+
+// hugePage rewrites the first page header of a valid file (at byte 4) to
+// claim size bytes, compressed and uncompressed.
+func hugePage(t *testing.T, good []byte, size int32) []byte {
+	t.Helper()
+	var compact thrift.CompactProtocol
+	r := &countingReader{r: bytes.NewReader(good[4:])}
+	var h format.PageHeader
+	require.NoError(t, thrift.NewDecoder(compact.NewReader(r)).Decode(&h))
+	h.CompressedPageSize, h.UncompressedPageSize = size, size
+	header, err := thrift.Marshal(&compact, &h)
+	require.NoError(t, err)
+	out := append([]byte("PAR1"), header...)
+	return append(out, good[4+r.n:]...)
+}
+
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// TestReadParquetBoundsWhatAPageHeaderClaims: parquet-go allocates the
+// size a page header claims before reading the page; a 20 KB file must not
+// cost a gigabyte.
+func TestReadParquetBoundsWhatAPageHeaderClaims(t *testing.T) {
+	huge := hugePage(t, parquetOf(t, records(50, 0, "a")), 1<<30)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var tab drift.Table
+	err := tab.ReadParquet(bytes.NewReader(huge), int64(len(huge)), "huge.parquet", nil)
+	runtime.ReadMemStats(&after)
+	require.Error(t, err)
+	assert.Equal(t, fault.Usage, fault.KindOf(err), "kind of %v", err)
+	assert.Contains(t, err.Error(), "huge.parquet is not a valid Parquet file")
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "bytes allocated reading a %d-byte file whose page claims 1 GiB", len(huge))
 }
 
 // FuzzReadParquet feeds the Parquet reader arbitrary bytes, seeded with a
