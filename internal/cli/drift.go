@@ -33,9 +33,10 @@ func newDriftCmd(g *globalOptions, streams IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "drift --reference SRC --current FILE...",
 		Short: "Compare current data with the reference (training) data, feature by feature",
-		Long: `Compare the current data with a reference: a CSV file, or a model (REF,
-oci:DIR:tag, REF@sha256:…) whose packed CSV dataset is the reference, read by
-digest. Numeric features: two-sample Kolmogorov–Smirnov (as scipy's ks_2samp),
+		Long: `Compare the current data with a reference: a CSV or Parquet file, or a model
+(REF, oci:DIR:tag, REF@sha256:…) whose packed CSV or Parquet dataset is the
+reference, read by digest. --current takes CSV and Parquet files, folders of
+them, or - for CSV on stdin. Numeric features: two-sample Kolmogorov–Smirnov (as scipy's ks_2samp),
 Wasserstein-1, PSI and Jensen–Shannon distance on the reference's deciles;
 categorical features: chi-square of the contingency table, PSI and
 Jensen–Shannon on the categories (docs/drift.md). A feature drifted when its
@@ -80,9 +81,9 @@ Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.reference, "reference", "", "reference data: a CSV file, or a model whose CSV dataset is the reference (required)")
+	f.StringVar(&o.reference, "reference", "", "reference data: a CSV or Parquet file, or a model whose CSV or Parquet dataset is the reference (required)")
 	f.StringVar(&o.referenceFile, "reference-file", "", "the model's dataset file to use when it has several")
-	f.StringArrayVar(&o.current, "current", nil, "current data: a CSV file, - for stdin (repeatable; concatenated)")
+	f.StringArrayVar(&o.current, "current", nil, "current data: a CSV or Parquet file, a folder of them, or - for CSV on stdin (repeatable; concatenated)")
 	f.StringSliceVar(&o.columns, "columns", nil, "compare only these columns")
 	f.StringSliceVar(&o.ignore, "ignore", nil, "leave these columns out")
 	f.StringSliceVar(&o.categoric, "categorical", nil, "compare these columns as categories even when they hold numbers")

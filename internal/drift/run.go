@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/slipwayhq/slipway/internal/fault"
@@ -23,12 +24,14 @@ const maxReferenceSize = 1 << 30
 type Request struct {
 	// Client opens the model when Reference names one.
 	Client oci.Client
-	// Reference is a CSV file, or a model (registry reference or
+	// Reference is a CSV or Parquet file, or a model (registry reference or
 	// oci:DIR:tag / oci:DIR@digest) whose dataset is the reference.
 	Reference string
 	// ReferenceFile picks the model's dataset file when it has several.
 	ReferenceFile string
-	// Current are the current CSV files, concatenated; "-" is Stdin.
+	// Current are the current CSV and Parquet files, concatenated; a
+	// folder stands for its .csv and .parquet files, sorted; "-" is CSV on
+	// Stdin.
 	Current []string
 	Stdin   io.Reader
 	// Columns, when set, are the only columns compared; Ignore are left out;
@@ -43,7 +46,7 @@ type Request struct {
 // for the exit code.
 func Run(ctx context.Context, req Request) (*Result, error) {
 	if req.Reference == "" {
-		return nil, fault.Usagef("--reference is required: a CSV file, or a model whose dataset is the reference")
+		return nil, fault.Usagef("--reference is required: a CSV or Parquet file, or a model whose dataset is the reference")
 	}
 	if st, err := os.Stat(req.Reference); err == nil && st.Mode().IsRegular() {
 		ref := &Table{}
@@ -52,7 +55,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		}
 		return compareWith(ref, req.Reference, "", req)
 	}
-	if strings.HasSuffix(strings.ToLower(req.Reference), ".csv") {
+	if isDataFile(req.Reference) {
 		return nil, fault.Usagef("--reference %s: no such file", req.Reference)
 	}
 	ref, err := req.Client.ParseTagged(req.Reference, "")
@@ -68,7 +71,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 }
 
 // FromArtifact compares the current data with the dataset of an artifact
-// already open (the gate's): its one CSV dataset file, or
+// already open (the gate's): its one CSV or Parquet dataset file, or
 // req.ReferenceFile, read by digest.
 func FromArtifact(ctx context.Context, store oci.Store, art *modelpack.Artifact, pinned string, req Request) (*Result, error) {
 	name, err := datasetFile(ctx, store, art, pinned, req.ReferenceFile)
@@ -80,7 +83,13 @@ func FromArtifact(ctx context.Context, store oci.Store, art *modelpack.Artifact,
 		return nil, fmt.Errorf("reading the reference %s from %s: %w", name, pinned, err)
 	}
 	ref := &Table{}
-	if err := ref.ReadCSV(bytes.NewReader(b), pinned+":"+name, req.categorical()); err != nil {
+	source := pinned + ":" + name
+	if isParquetName(name) || isParquet(b) {
+		err = ref.ReadParquet(bytes.NewReader(b), int64(len(b)), source, req.categorical())
+	} else {
+		err = ref.ReadCSV(bytes.NewReader(b), source, req.categorical())
+	}
+	if err != nil {
 		return nil, err
 	}
 	return compareWith(ref, pinned, name, req)
@@ -96,17 +105,17 @@ func datasetFile(ctx context.Context, store oci.Store, art *modelpack.Artifact, 
 		if want != "" && path.Clean(f.Path) == path.Clean(want) {
 			return f.Path, nil
 		}
-		if f.Role == modelpack.RoleDataset && strings.EqualFold(path.Ext(f.Path), ".csv") {
+		if f.Role == modelpack.RoleDataset && isDataFile(f.Path) {
 			csvs = append(csvs, f.Path)
 		}
 	}
 	switch {
 	case want != "":
-		return "", fault.Usagef("--reference-file %s: %s has no such file (its CSV datasets: %s)", want, pinned, orNone(csvs))
+		return "", fault.Usagef("--reference-file %s: %s has no such file (its CSV and Parquet datasets: %s)", want, pinned, orNone(csvs))
 	case len(csvs) == 0:
-		return "", fault.Usagef("%s has no CSV dataset to use as the reference; pack the training data with the model, or give --reference FILE.csv", pinned)
+		return "", fault.Usagef("%s has no CSV or Parquet dataset to use as the reference; pack the training data with the model, or give --reference FILE.csv", pinned)
 	case len(csvs) > 1:
-		return "", fault.Usagef("%s has several CSV datasets (%s); pick one with --reference-file", pinned, strings.Join(csvs, ", "))
+		return "", fault.Usagef("%s has several CSV and Parquet datasets (%s); pick one with --reference-file", pinned, strings.Join(csvs, ", "))
 	}
 	return csvs[0], nil
 }
@@ -120,10 +129,14 @@ func orNone(s []string) string {
 
 func compareWith(ref *Table, source, file string, req Request) (*Result, error) {
 	if len(req.Current) == 0 {
-		return nil, fault.Usagef("--current is required: the CSV files of the data to compare with the reference")
+		return nil, fault.Usagef("--current is required: the CSV or Parquet files (or folders of them) of the data to compare with the reference")
+	}
+	current, err := expandFolders(req.Current)
+	if err != nil {
+		return nil, err
 	}
 	cur := &Table{}
-	for _, c := range req.Current {
+	for _, c := range current {
 		if err := readFile(cur, c, req.Stdin, req.categorical()); err != nil {
 			return nil, err
 		}
@@ -143,6 +156,8 @@ func compareWith(ref *Table, source, file string, req Request) (*Result, error) 
 	return res, nil
 }
 
+// readFile appends one file to t: Parquet when its name ends in .parquet
+// or it starts with PAR1, CSV otherwise.
 func readFile(t *Table, name string, stdin io.Reader, categorical map[string]bool) error {
 	if name == "-" {
 		if stdin == nil {
@@ -158,7 +173,57 @@ func readFile(t *Table, name string, stdin io.Reader, categorical map[string]boo
 		return err
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	head := make([]byte, len(parquetMagic))
+	n, _ := io.ReadFull(f, head)
+	if isParquetName(name) || isParquet(head[:n]) {
+		return t.ReadParquet(f, st.Size(), name, categorical)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
 	return t.ReadCSV(f, name, categorical)
+}
+
+func isParquetName(name string) bool { return strings.EqualFold(path.Ext(name), ".parquet") }
+
+// isDataFile tells the files a folder or an artifact offers as data.
+func isDataFile(name string) bool {
+	return isParquetName(name) || strings.EqualFold(path.Ext(name), ".csv")
+}
+
+// expandFolders replaces each folder in names by its .csv and .parquet
+// files, sorted by name, not recursing.
+func expandFolders(names []string) ([]string, error) {
+	var out []string
+	for _, name := range names {
+		st, err := os.Stat(name)
+		if name == "-" || err != nil || !st.IsDir() {
+			out = append(out, name)
+			continue
+		}
+		entries, err := os.ReadDir(name) // sorted by name
+		if err != nil {
+			return nil, fault.Usagef("--current %s: %w", name, err)
+		}
+		n := len(out)
+		for _, e := range entries {
+			p := filepath.Join(name, e.Name())
+			if !isDataFile(e.Name()) {
+				continue
+			}
+			if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() { // follows symlinks
+				out = append(out, p)
+			}
+		}
+		if len(out) == n {
+			return nil, fault.Usagef("--current %s: the folder holds no .csv or .parquet file", name)
+		}
+	}
+	return out, nil
 }
 
 func (req Request) categorical() map[string]bool {

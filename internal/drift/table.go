@@ -63,34 +63,10 @@ func (t *Table) ReadCSV(r io.Reader, source string, categorical map[string]bool)
 		return fault.Usagef("reading %s: %w", source, err)
 	}
 	header = append([]string(nil), header...)
-	if t.byName == nil {
-		t.byName = map[string]*Column{}
+	cols, err := t.bind(header, source, categorical)
+	if err != nil {
+		return err
 	}
-	first := len(t.Columns) == 0
-	cols := make([]*Column, len(header))
-	for i, name := range header {
-		name = strings.TrimSpace(strings.TrimPrefix(name, "\ufeff"))
-		if name == "" {
-			return fault.Usagef("%s: column %d of the header has no name", source, i+1)
-		}
-		c := t.byName[name]
-		if c == nil {
-			if !first {
-				return fault.Usagef("%s: column %q is not in %s; every current file must have the same columns", source, name, t.Sources[0])
-			}
-			c = &Column{Name: name, IsNumeric: !categorical[name]}
-			t.byName[name] = c
-			t.Columns = append(t.Columns, c)
-		}
-		if containsColumn(cols[:i], c) {
-			return fault.Usagef("%s: column %q appears twice in the header", source, name)
-		}
-		cols[i] = c
-	}
-	if !first && len(header) != len(t.Columns) {
-		return fault.Usagef("%s has %d columns, %s has %d; every current file must have the same columns", source, len(header), t.Sources[0], len(t.Columns))
-	}
-	t.Sources = append(t.Sources, source)
 	rows := 0
 	for {
 		rec, err := cr.Read()
@@ -117,6 +93,41 @@ func (t *Table) ReadCSV(r io.Reader, source string, categorical map[string]bool)
 	return nil
 }
 
+// bind matches the column names of one file with t's columns and records
+// the file as a source. The first file read fixes the columns; a later one
+// must have the same, in any order.
+func (t *Table) bind(header []string, source string, categorical map[string]bool) ([]*Column, error) {
+	if t.byName == nil {
+		t.byName = map[string]*Column{}
+	}
+	first := len(t.Columns) == 0
+	cols := make([]*Column, len(header))
+	for i, name := range header {
+		name = strings.TrimSpace(strings.TrimPrefix(name, "\ufeff"))
+		if name == "" {
+			return nil, fault.Usagef("%s: column %d of the header has no name", source, i+1)
+		}
+		c := t.byName[name]
+		if c == nil {
+			if !first {
+				return nil, fault.Usagef("%s: column %q is not in %s; every current file must have the same columns", source, name, t.Sources[0])
+			}
+			c = &Column{Name: name, IsNumeric: !categorical[name]}
+			t.byName[name] = c
+			t.Columns = append(t.Columns, c)
+		}
+		if containsColumn(cols[:i], c) {
+			return nil, fault.Usagef("%s: column %q appears twice in the header", source, name)
+		}
+		cols[i] = c
+	}
+	if !first && len(header) != len(t.Columns) {
+		return nil, fault.Usagef("%s has %d columns, %s has %d; every current file must have the same columns", source, len(header), t.Sources[0], len(t.Columns))
+	}
+	t.Sources = append(t.Sources, source)
+	return cols, nil
+}
+
 func containsColumn(cols []*Column, c *Column) bool {
 	for _, x := range cols {
 		if x == c {
@@ -139,6 +150,28 @@ func (c *Column) add(s string) {
 		c.toCategorical()
 	}
 	c.Categorical = append(c.Categorical, strings.TrimSpace(s))
+}
+
+// addFloat appends a typed number: NaN is missing, as "NaN" is in a CSV,
+// and an infinity makes the column categorical, as "Inf" does.
+func (c *Column) addFloat(v float64) {
+	switch {
+	case math.IsNaN(v):
+		c.Missing++
+	case math.IsInf(v, 0):
+		c.add(strconv.FormatFloat(v, 'g', -1, 64))
+	case c.IsNumeric:
+		c.Numeric = append(c.Numeric, v)
+	default:
+		c.Categorical = append(c.Categorical, strconv.FormatFloat(v, 'g', -1, 64))
+	}
+}
+
+// addString appends a typed string as a category, as it is: only a null
+// is missing in a typed file.
+func (c *Column) addString(s string) {
+	c.toCategorical()
+	c.Categorical = append(c.Categorical, s)
 }
 
 // toCategorical turns a column that held numbers so far into strings: the
