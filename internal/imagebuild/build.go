@@ -30,24 +30,6 @@ type Result struct {
 	Unchanged bool
 }
 
-// Platforms lists the platforms built, as os/arch[/variant].
-func (r *Result) Platforms() []string {
-	out := make([]string, len(r.Images))
-	for i, img := range r.Images {
-		out[i] = img.Platform
-	}
-	return out
-}
-
-// AddedSize is the size of the layers the build added.
-func (r *Result) AddedSize() int64 {
-	var n int64
-	for _, l := range r.Layers {
-		n += l.Size
-	}
-	return n
-}
-
 // PlatformImage is one platform's image in the result.
 type PlatformImage struct {
 	Platform string  `json:"platform"`

@@ -204,7 +204,7 @@ func (s *remoteStore) classify(err error, what string) error {
 	if errors.As(err, &oerr) || errors.As(err, &nerr) {
 		return fault.Runtimef("registry %s is unreachable (%w): check the address, that it is running, and --insecure for plain HTTP", host, err)
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	return fmt.Errorf("%s: %w", what, err)
