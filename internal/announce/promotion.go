@@ -2,6 +2,7 @@ package announce
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -48,7 +49,7 @@ func Promotion(ctx context.Context, res *promote.Result, o PromotionOptions) err
 	}); err != nil {
 		warn("setting the outputs", err)
 	}
-	name := first(r.Name, r.Repository)
+	name := cmp.Or(r.Name, r.Repository)
 	if err := pub.Summary(ctx, name, fmt.Sprintf("<!-- slipway-promote:%s:%s -->", name, r.Environment), PromotionMarkdown(res)); err != nil {
 		warn("publishing the summary", err)
 	}
@@ -60,7 +61,7 @@ func Promotion(ctx context.Context, res *promote.Result, o PromotionOptions) err
 
 func releaseFor(ctx context.Context, res *promote.Result, o PromotionOptions) error {
 	r := res.Record
-	tag := first(o.ReleaseTag, r.Version)
+	tag := cmp.Or(o.ReleaseTag, r.Version)
 	if tag == "" {
 		return fault.Usagef("--release: %s has no version to name the release: give --release-tag", r.Digest)
 	}
@@ -94,7 +95,7 @@ func releaseFor(ctx context.Context, res *promote.Result, o PromotionOptions) er
 func PromotionMarkdown(res *promote.Result) string {
 	r := res.Record
 	var b strings.Builder
-	what := first(strings.TrimSpace(r.Name+" "+r.Version), r.Repository)
+	what := cmp.Or(strings.TrimSpace(r.Name+" "+r.Version), r.Repository)
 	if r.Action == promote.ActionRollback {
 		fmt.Fprintf(&b, "### Rolled %s back to %s\n\n", r.Environment, what)
 	} else {
@@ -111,7 +112,7 @@ func PromotionMarkdown(res *promote.Result) string {
 	row := func(k, v string) { fmt.Fprintf(&b, "| %s | %s |\n", k, v) }
 	row("repository", "`"+r.Repository+"`")
 	row("digest", "`"+r.Digest+"`")
-	row("previous", "`"+first(r.Previous, "none")+"`")
+	row("previous", "`"+cmp.Or(r.Previous, "none")+"`")
 	row("gate", mdEscape(promote.GateLine(r.Gate)))
 	row("actor", mdEscape(r.Actor))
 	row("time", r.Time.UTC().Format("2006-01-02 15:04:05Z"))
@@ -124,13 +125,4 @@ func PromotionMarkdown(res *promote.Result) string {
 
 func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
-func first(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -1,6 +1,7 @@
 package announce
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -34,7 +35,7 @@ type Release struct {
 // GitLab CI's variables: the token is the first of SLIPWAY_GITLAB_TOKEN,
 // GITLAB_TOKEN (both PRIVATE-TOKEN) and CI_JOB_TOKEN.
 func GitLabRelease(getenv func(string) string) Release {
-	return Release{GitLabAPI: ci.GitLabAPIFromEnv(getenv), Project: first(getenv("CI_PROJECT_ID"), getenv("CI_PROJECT_PATH"))}
+	return Release{GitLabAPI: ci.GitLabAPIFromEnv(getenv), Project: cmp.Or(getenv("CI_PROJECT_ID"), getenv("CI_PROJECT_PATH"))}
 }
 
 // Markers delimit what Slipway owns in a release's notes; text outside
@@ -79,7 +80,7 @@ func PublishRelease(ctx context.Context, rel Release) (created bool, err error) 
 		return false, nil
 	}
 	_, _, err = client.Releases.UpdateRelease(rel.Project, rel.Tag, &gitlab.UpdateReleaseOptions{
-		Name: gitlab.Ptr(first(existing.Name, rel.Name)), Description: gitlab.Ptr(notes),
+		Name: gitlab.Ptr(cmp.Or(existing.Name, rel.Name)), Description: gitlab.Ptr(notes),
 	}, gitlab.WithContext(ctx))
 	if err != nil {
 		return false, releaseError(ctx, err, rel, "updating release %s", rel.Tag)

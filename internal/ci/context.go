@@ -1,6 +1,7 @@
 package ci
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/url"
 	"os"
@@ -132,10 +133,10 @@ func jenkinsContext(getenv func(string) string) Job {
 	c := Job{
 		Platform:     string(Jenkins),
 		Repository:   withoutUserinfo(getenv("GIT_URL")),
-		Branch:       first(getenv("CHANGE_BRANCH"), getenv("BRANCH_NAME")), // BRANCH_NAME is "PR-12" on a change
+		Branch:       cmp.Or(getenv("CHANGE_BRANCH"), getenv("BRANCH_NAME")), // BRANCH_NAME is "PR-12" on a change
 		Commit:       getenv("GIT_COMMIT"),
 		MergeRequest: getenv("CHANGE_ID"),
-		Actor:        first(getenv("BUILD_USER_ID"), getenv("CHANGE_AUTHOR")),
+		Actor:        cmp.Or(getenv("BUILD_USER_ID"), getenv("CHANGE_AUTHOR")),
 		RunURL:       getenv("BUILD_URL"),
 	}
 	if c.Branch == "" {
@@ -157,13 +158,4 @@ func withoutUserinfo(raw string) string {
 		return "" // a URL that does not parse may still hold credentials
 	}
 	return raw // includes scp-like git@host:org/repo.git
-}
-
-func first(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -1,6 +1,7 @@
 package ci
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,7 +38,7 @@ func GitLabAPIFromEnv(getenv func(string) string) GitLabAPI {
 	if a.BaseURL == "" && getenv("CI_SERVER_URL") != "" {
 		a.BaseURL = strings.TrimSuffix(getenv("CI_SERVER_URL"), "/") + "/api/v4"
 	}
-	if a.Token = first(getenv("SLIPWAY_GITLAB_TOKEN"), getenv("GITLAB_TOKEN")); a.Token == "" {
+	if a.Token = cmp.Or(getenv("SLIPWAY_GITLAB_TOKEN"), getenv("GITLAB_TOKEN")); a.Token == "" {
 		a.Token, a.JobToken = getenv("CI_JOB_TOKEN"), true
 	}
 	return a

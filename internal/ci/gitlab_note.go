@@ -1,6 +1,7 @@
 package ci
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -41,7 +42,7 @@ func (g *gitlabPublisher) Summary(ctx context.Context, modelName, marker, markdo
 	if err != nil {
 		return fault.Usagef("CI_MERGE_REQUEST_IID %q is not a number", iid)
 	}
-	project := first(g.o.getenv("CI_PROJECT_ID"), g.o.getenv("CI_PROJECT_PATH"))
+	project := cmp.Or(g.o.getenv("CI_PROJECT_ID"), g.o.getenv("CI_PROJECT_PATH"))
 	if project == "" {
 		return fault.Runtimef("merge-request note for %s: CI_PROJECT_ID is not set", modelName)
 	}

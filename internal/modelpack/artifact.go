@@ -1,6 +1,7 @@
 package modelpack
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -120,7 +121,7 @@ func nameVersion(format string, cfg []byte, annotations map[string]string) (stri
 	if err := json.Unmarshal(cfg, &c); err != nil {
 		return "", "", fmt.Errorf("descriptor name and version: %w", err)
 	}
-	return firstNonEmpty(c.Descriptor.Name, annotations[annotationTitle]), firstNonEmpty(c.Descriptor.Version, annotations[annotationVer]), nil
+	return cmp.Or(c.Descriptor.Name, annotations[annotationTitle]), cmp.Or(c.Descriptor.Version, annotations[annotationVer]), nil
 }
 
 // Size is the total size of the layers.

@@ -1,6 +1,7 @@
 package modelpack
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -48,7 +49,7 @@ func describe(o PackOptions, kit *Kitfile) (modelDescriptor, error) {
 		d.CreatedAt = &t
 	}
 	if kit != nil {
-		d.Name = firstNonEmpty(d.Name, kit.Package.Name)
+		d.Name = cmp.Or(d.Name, kit.Package.Name)
 		d.Description = kit.Package.Description
 		d.Authors = kit.Package.Authors
 		d.Licenses = kit.Licenses()
@@ -58,8 +59,8 @@ func describe(o PackOptions, kit *Kitfile) (modelDescriptor, error) {
 		return modelDescriptor{}, err
 	}
 	if fm != nil {
-		d.Name = firstNonEmpty(d.Name, stringField(fm, "name"))
-		d.Description = firstNonEmpty(d.Description, stringField(fm, "description"))
+		d.Name = cmp.Or(d.Name, stringField(fm, "name"))
+		d.Description = cmp.Or(d.Description, stringField(fm, "description"))
 		if len(d.Authors) == 0 {
 			d.Authors = stringsField(fm, "authors")
 		}
@@ -132,18 +133,9 @@ func execConfig(srcs []source) modelExec {
 				if c.Architecture == "" && len(hf.Architectures) > 0 {
 					c.Architecture = hf.Architectures[0]
 				}
-				c.Architecture = firstNonEmpty(c.Architecture, hf.ModelType)
+				c.Architecture = cmp.Or(c.Architecture, hf.ModelType)
 			}
 		}
 	}
 	return c
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }

@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -54,23 +55,14 @@ func readSubject(ctx context.Context, store oci.Store, digest v1.Hash) (subject,
 		}
 		s.modelDigest, s.modelRef = h, m.Annotations[AnnotationModelReference]
 	}
-	s.name = first(m.Annotations["dev.slipway.model.name"], m.Annotations["org.opencontainers.image.title"])
+	s.name = cmp.Or(m.Annotations["dev.slipway.model.name"], m.Annotations["org.opencontainers.image.title"])
 	s.version = m.Annotations["org.opencontainers.image.version"]
 	if !desc.MediaType.IsIndex() && modelpack.IsModelManifest(m.ArtifactType, m.Config.MediaType) {
 		if art, err := modelpack.Open(ctx, store, digest.String()); err == nil {
-			s.name, s.version = first(art.Name, s.name), first(art.Version, s.version)
+			s.name, s.version = cmp.Or(art.Name, s.name), cmp.Or(art.Version, s.version)
 		}
 	}
 	return s, nil
-}
-
-func first(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func isNotFound(err error) bool { return errors.Is(err, oci.ErrNotFound) }

@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/slipwayhq/slipway/internal/ci"
@@ -44,5 +45,5 @@ func WithSettle(min, max time.Duration) Option {
 
 // Actor is who promotes: the CI system's actor, else $USER, else "unknown".
 func Actor(ci ci.Job, getenv func(string) string) string {
-	return first(ci.Actor, getenv("USER"), getenv("USERNAME"), "unknown")
+	return cmp.Or(ci.Actor, getenv("USER"), getenv("USERNAME"), "unknown")
 }

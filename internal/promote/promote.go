@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -110,7 +111,7 @@ func Promote(ctx context.Context, req Request, opts ...Option) (*Result, error) 
 		Actor: req.Actor, Time: p.now, Reason: req.Reason, Forced: req.Force, Overridden: refusals, CI: req.CI, Gate: p.gate,
 	}
 	if v := res.Verdict; v != nil {
-		rec.Name, rec.Version = first(rec.Name, v.Model.Name), first(rec.Version, v.Model.Version)
+		rec.Name, rec.Version = cmp.Or(rec.Name, v.Model.Name), cmp.Or(rec.Version, v.Model.Version)
 	}
 	if dst != req.Source {
 		rec.Source = req.Source.Ref().String()

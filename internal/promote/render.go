@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -15,7 +16,7 @@ func WriteHistory(w io.Writer, recs []Record) error {
 	fmt.Fprintln(tw, "TIME\tENV\tACTION\tVERSION\tDIGEST\tACTOR\tVERDICT")
 	for _, r := range recs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(r.Time), clean(r.Environment), clean(actionWord(r)),
-			clean(first(r.Version, "-")), clean(short(r.Digest)), clean(first(r.Actor, "-")), clean(r.Verdict()))
+			clean(cmp.Or(r.Version, "-")), clean(short(r.Digest)), clean(cmp.Or(r.Actor, "-")), clean(r.Verdict()))
 	}
 	return tw.Flush()
 }
@@ -47,14 +48,14 @@ func WriteResult(w io.Writer, res *Result) {
 		fmt.Fprintf(w, "%s already names %s: nothing to do\n", r.Environment, short(res.Current))
 		return
 	}
-	what := clean(first(strings.TrimSpace(r.Name+" "+r.Version), short(r.Digest)))
+	what := clean(cmp.Or(strings.TrimSpace(r.Name+" "+r.Version), short(r.Digest)))
 	if r.Action == ActionRollback {
 		fmt.Fprintf(w, "rolled %s back to %s in %s\n", r.Environment, what, r.Repository)
 	} else {
 		fmt.Fprintf(w, "promoted %s to %s in %s\n", what, r.Environment, r.Repository)
 	}
 	fmt.Fprintf(w, "  digest    %s\n", r.Digest)
-	fmt.Fprintf(w, "  previous  %s\n", first(r.Previous, "(none)"))
+	fmt.Fprintf(w, "  previous  %s\n", cmp.Or(r.Previous, "(none)"))
 	fmt.Fprintf(w, "  gate      %s\n", GateLine(r.Gate))
 	fmt.Fprintf(w, "  record    %s@%s\n", r.Repository, r.ID)
 	if r.Forced {

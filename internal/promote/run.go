@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -89,7 +90,7 @@ func Run(ctx context.Context, req RunRequest, opts ...Option) (*Result, error) {
 	if req.To != "" {
 		preq.Dest = client.Open(dst)
 	}
-	if key := first(req.KeyPath, cfg.Key); key != "" {
+	if key := cmp.Or(req.KeyPath, cfg.Key); key != "" {
 		if preq.Verifier, err = attest.LoadPublicKey(key); err != nil {
 			return nil, err
 		}
