@@ -74,8 +74,8 @@ func BuildInput(ctx context.Context, s Sources) (*Input, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.Metrics == "" {
-		return nil, fault.Usagef("--metrics is required: the evaluation metrics of this model (JSON, YAML or name,value CSV)")
+	if err := requireMetrics(s.Metrics); err != nil {
+		return nil, err
 	}
 	if in.Metrics, err = ReadMetrics(s.Metrics); err != nil {
 		return nil, err
@@ -202,6 +202,14 @@ func readDocument(path, what string) (map[string]any, error) {
 		return nil, fault.Usagef("%s %s must be an object, got %s", what, path, typeName(v))
 	}
 	return m, nil
+}
+
+// requireMetrics refuses a gate without a metrics file.
+func requireMetrics(path string) error {
+	if path == "" {
+		return fault.Usagef("--metrics is required: the evaluation metrics of the model (JSON, YAML or name,value CSV)")
+	}
+	return nil
 }
 
 // addFile records path by digest, hashing it as it streams (a current data

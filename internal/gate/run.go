@@ -111,8 +111,8 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	if req.Drift != "" && len(req.Current) > 0 {
 		return nil, fault.Usagef("--drift and --current both give input.drift; pass one")
 	}
-	if req.Metrics == "" {
-		return nil, fault.Usagef("--metrics is required: the evaluation metrics of the model (JSON, YAML or name,value CSV)")
+	if err := requireMetrics(req.Metrics); err != nil { // before any store is opened
+		return nil, err
 	}
 	var signer *attest.Signer
 	if req.Key != "" {
