@@ -96,18 +96,12 @@ Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 
 // parseDriftReports reads --report FMT=FILE flags before any work is done.
 func parseDriftReports(specs []string) ([]driftReport, error) {
-	var out []driftReport
-	for _, s := range specs {
-		format, path, ok := strings.Cut(s, "=")
-		if !ok || path == "" {
-			return nil, fault.Usagef("--report %q: want FORMAT=FILE, e.g. --report html=drift.html", s)
-		}
+	return parseReportFlags(specs, "html=drift.html", func(format, path string) (driftReport, error) {
 		if !slices.Contains(report.DriftFormats(), format) {
-			return nil, fault.Usagef("--report %q: unknown format %q (want one of %s)", s, format, strings.Join(report.DriftFormats(), ", "))
+			return driftReport{}, fault.Usagef("--report %q: unknown format %q (want one of %s)", format+"="+path, format, strings.Join(report.DriftFormats(), ", "))
 		}
-		out = append(out, driftReport{format: format, path: path})
-	}
-	return out, nil
+		return driftReport{format: format, path: path}, nil
+	})
 }
 
 // writeDriftReports writes each report atomically, creating its folder.

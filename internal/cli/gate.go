@@ -13,7 +13,6 @@ import (
 
 	"github.com/slipwayhq/slipway/internal/announce"
 	"github.com/slipwayhq/slipway/internal/config"
-	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/gate"
 	"github.com/slipwayhq/slipway/internal/policy"
 	"github.com/slipwayhq/slipway/internal/report"
@@ -139,21 +138,12 @@ func baselineKeys(setting, signing string) []string {
 	return nil
 }
 
-// parseReports reads --report FMT=FILE flags.
+// parseReports reads --report FMT=FILE flags into the reporters gate.Run writes.
 func parseReports(specs []string) ([]gate.ReportFile, error) {
-	var out []gate.ReportFile
-	for _, s := range specs {
-		format, path, ok := strings.Cut(s, "=")
-		if !ok || path == "" {
-			return nil, fault.Usagef("--report %q: want FORMAT=FILE, e.g. --report junit=gate.xml", s)
-		}
+	return parseReportFlags(specs, "junit=gate.xml", func(format, path string) (gate.ReportFile, error) {
 		r, err := report.New(format)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, gate.ReportFile{Format: format, Path: path, Reporter: r})
-	}
-	return out, nil
+		return gate.ReportFile{Format: format, Path: path, Reporter: r}, err
+	})
 }
 
 // markdownReport is the last markdown report among reports, which CI
