@@ -41,14 +41,7 @@ func Drift(ctx context.Context, res *drift.Result, o DriftOptions) {
 		warn("rendering the drift report", err)
 		return
 	}
-	reportPath := o.MarkdownReport
-	if reportPath == "" {
-		reportPath = DefaultDriftReport
-		if err := WriteFile(reportPath, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
-			warn("writing "+reportPath, err)
-			reportPath = ""
-		}
-	}
+	reportPath := markdownFile(o.MarkdownReport, DefaultDriftReport, buf.Bytes(), warn)
 	pub := ci.New(platform, ci.WithWriter(o.Stderr), ci.WithGetenv(o.Getenv))
 	if err := pub.SetOutputs(map[string]string{
 		"drift": strconv.FormatBool(res.DatasetDrift), "share": strconv.FormatFloat(res.ShareDrifted, 'g', -1, 64),

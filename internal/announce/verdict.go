@@ -58,14 +58,7 @@ func Verdict(ctx context.Context, v *gate.Verdict, o VerdictOptions) {
 		warn("rendering the markdown report", err)
 		return
 	}
-	reportPath := o.MarkdownReport
-	if reportPath == "" {
-		reportPath = DefaultVerdictReport
-		if err := WriteFile(reportPath, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
-			warn("writing "+reportPath, err)
-			reportPath = ""
-		}
-	}
+	reportPath := markdownFile(o.MarkdownReport, DefaultVerdictReport, buf.Bytes(), warn)
 	pub := ci.New(platform, ci.WithWriter(o.Stderr), ci.WithGetenv(o.Getenv))
 	if err := pub.SetOutputs(map[string]string{
 		"decision": string(v.Decision), "report": reportPath, "attestation": o.Attestation,
@@ -81,6 +74,20 @@ func Verdict(ctx context.Context, v *gate.Verdict, o VerdictOptions) {
 	if err := pub.Summary(ctx, v.Model.Name, report.Marker(v.Model.Name), buf.String()); err != nil {
 		warn("publishing the report", err)
 	}
+}
+
+// markdownFile is where the markdown report is for later steps: the one
+// the user asked for (given), else fallback, written now with md; "" when
+// that write fails (a warning).
+func markdownFile(given, fallback string, md []byte, warn func(string, error)) string {
+	if given != "" {
+		return given
+	}
+	if err := WriteFile(fallback, func(w io.Writer) error { _, err := w.Write(md); return err }); err != nil {
+		warn("writing "+fallback, err)
+		return ""
+	}
+	return fallback
 }
 
 // warner reports a side channel that failed, as a warning on w.
