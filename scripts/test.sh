@@ -32,6 +32,16 @@ REGISTRY_PACKAGES+=(rsync:rsync groovy:groovy file:file git:git)
 REGISTRY_PACKAGES+=(python3-scipy:/usr/bin/python3 python3-numpy:/usr/bin/python3)
 command -v npm >/dev/null 2>&1 || REGISTRY_PACKAGES+=(npm:npm)
 
+# Each scripts/deps/*.sh adds what one area's tests need: Debian packages to
+# REGISTRY_PACKAGES, and the name of a function that installs the rest (Go or
+# npm tools, idempotently, into $SLIPWAY_TOOLS_DIR) to DEPS_STEPS.
+DEPS_STEPS=()
+for deps in scripts/deps/*.sh; do
+	[[ -e $deps ]] || continue
+	# shellcheck source=/dev/null
+	source "$deps"
+done
+
 # quietly runs a command, showing its output only when it fails.
 quietly() {
 	local what=$1 log
@@ -87,6 +97,10 @@ done
 
 registry_deps
 plugin_tools
+for step in "${DEPS_STEPS[@]}"; do
+	"$step"
+done
+export PATH=$SLIPWAY_TOOLS_DIR/bin:$PATH
 registry_up
 
 log "go vet ${pkgs[*]}"
