@@ -104,7 +104,7 @@ func (p *packer) buildRaw(pl layerPlan) (builtLayer, error) {
 		if err != nil {
 			return builtLayer{}, fault.Usagef("cannot read %s: %w", s.Abs, err)
 		}
-		h, size, err = p.store.Ingest(&countingReader{r: f, fn: p.progress})
+		h, size, err = p.store.IngestFile(f, p.progress)
 		f.Close()
 		if err != nil {
 			return builtLayer{}, fmt.Errorf("packing %s: %w", s.Rel, err)
