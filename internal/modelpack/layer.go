@@ -18,6 +18,7 @@ import (
 
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/oci"
+	"github.com/slipwayhq/slipway/internal/progress"
 )
 
 // layerPlan is one layer to build: a single raw file, or a role's small files as a tar.
@@ -188,7 +189,7 @@ func (p *packer) buildTar(pl layerPlan) (builtLayer, error) {
 				return
 			}
 			hasher := sha256.New()
-			err = tw.add(s.Rel, os.FileMode(stats[i].Mode), stats[i].Size, io.TeeReader(&countingReader{r: f, fn: p.progress}, hasher))
+			err = tw.add(s.Rel, os.FileMode(stats[i].Mode), stats[i].Size, io.TeeReader(progress.Reader(f, p.progress), hasher))
 			f.Close()
 			if err == nil {
 				err = unchangedSince(s.Abs, stats[i])
@@ -254,17 +255,4 @@ func unchangedSince(p string, before fileStat) error {
 		return fault.Usagef("%s changed while it was being packed: wait for the writer to finish and pack again", p)
 	}
 	return nil
-}
-
-type countingReader struct {
-	r  io.Reader
-	fn func(int64)
-}
-
-func (c *countingReader) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	if n > 0 {
-		c.fn(int64(n))
-	}
-	return n, err
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/slipwayhq/slipway/internal/extract"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/oci"
+	"github.com/slipwayhq/slipway/internal/progress"
 )
 
 // Selection picks part of an artifact: whole roles, and files by glob.
@@ -143,7 +144,7 @@ func pullInto(ctx context.Context, store oci.Store, a *Artifact, dest *extract.D
 		if err != nil {
 			return nil, err
 		}
-		names, err := writeLayer(dest, l, keep, &countingReader{r: vr, fn: progressOrNop(o.Progress)}, o.MaxExtractSize)
+		names, err := writeLayer(dest, l, keep, progress.Reader(vr, progressOrNop(o.Progress)), o.MaxExtractSize)
 		if err == nil {
 			err = vr.Finish()
 		}

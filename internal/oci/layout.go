@@ -24,6 +24,7 @@ import (
 
 	"github.com/slipwayhq/slipway/internal/atomicfile"
 	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/progress"
 )
 
 // AnnotationRefName is the OCI image layout annotation that holds a tag.
@@ -219,7 +220,7 @@ func (s *layoutStore) IngestFile(f *os.File, hashed func(int64)) (v1.Hash, int64
 		hasher := sha256.New()
 		var r io.Reader = tmp
 		if hashed != nil {
-			r = &countingReader{r: tmp, fn: hashed}
+			r = progress.Reader(tmp, hashed)
 		}
 		m, err := io.CopyBuffer(hasher, r, make([]byte, 1<<20))
 		if err == nil && m != n {
@@ -263,20 +264,6 @@ func (s *layoutStore) ingest(fill func(tmp *os.File) (v1.Hash, int64, error)) (v
 
 func hashOf(h hash.Hash) v1.Hash {
 	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(h.Sum(nil))}
-}
-
-// countingReader tells fn how many bytes each Read returned.
-type countingReader struct {
-	r  io.Reader
-	fn func(int64)
-}
-
-func (c *countingReader) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	if n > 0 {
-		c.fn(int64(n))
-	}
-	return n, err
 }
 
 // ingestVerified copies a blob of known digest, refusing content that does not match.

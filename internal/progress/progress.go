@@ -99,7 +99,7 @@ func (b *Bar) Transport(inner http.RoundTripper) http.RoundTripper {
 	}
 	return roundTripper(func(r *http.Request) (*http.Response, error) {
 		if r.Body != nil && r.Body != http.NoBody && (r.Method == http.MethodPut || r.Method == http.MethodPatch || r.Method == http.MethodPost) {
-			r.Body = &countingBody{ReadCloser: r.Body, add: b.Add}
+			r.Body = countingBody{Reader: Reader(r.Body, b.Add), Closer: r.Body}
 		}
 		return inner.RoundTrip(r)
 	})
@@ -110,13 +110,24 @@ type roundTripper func(*http.Request) (*http.Response, error)
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 type countingBody struct {
-	io.ReadCloser
+	io.Reader
+	io.Closer
+}
+
+// Reader returns r, telling add how many bytes each Read returned (when
+// any): the way a bar, or any counter, follows a copy.
+func Reader(r io.Reader, add func(int64)) io.Reader { return &countingReader{r: r, add: add} }
+
+type countingReader struct {
+	r   io.Reader
 	add func(int64)
 }
 
-func (c *countingBody) Read(p []byte) (int, error) {
-	n, err := c.ReadCloser.Read(p)
-	c.add(int64(n))
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.add(int64(n))
+	}
 	return n, err
 }
 
