@@ -100,20 +100,9 @@ func (p *packer) buildRaw(pl layerPlan) (builtLayer, error) {
 		out.cached = 1
 		p.progress(size)
 	} else {
-		start := time.Now()
-		f, err := os.Open(s.Abs)
-		if err != nil {
-			return builtLayer{}, fault.Usagef("cannot read %s: %w", s.Abs, err)
-		}
-		h, size, err = p.store.IngestFile(f, p.progress)
-		f.Close()
-		if err != nil {
-			return builtLayer{}, fmt.Errorf("packing %s: %w", s.Rel, err)
-		}
-		if err := unchangedSince(s.Abs, st); err != nil {
+		if h, size, err = p.ingest(s, st, digest != ""); err != nil {
 			return builtLayer{}, err
 		}
-		p.o.Cache.store("file:"+s.Abs, st, h.String(), size, start)
 		out.read = size
 	}
 	meta, _ := json.Marshal(fileMetadata{Name: path.Base(s.Rel), Mode: uint32(fileMode(fi.Mode())), Size: size, ModTime: p.epoch, Typeflag: '0'})
@@ -123,6 +112,33 @@ func (p *packer) buildRaw(pl layerPlan) (builtLayer, error) {
 	}
 	out.files = []LockFile{{Path: s.Rel, Size: size, SHA256: h.Hex, Role: pl.role, MediaType: string(mt), Layer: h.String()}}
 	return out, nil
+}
+
+// ingest copies the file s, whose stat was st, into the store, and offers
+// it to Streaming first when its digest is not known.
+func (p *packer) ingest(s source, st fileStat, known bool) (v1.Hash, int64, error) {
+	start := time.Now()
+	f, err := os.Open(s.Abs)
+	if err != nil {
+		return v1.Hash{}, 0, fault.Usagef("cannot read %s: %w", s.Abs, err)
+	}
+	defer f.Close()
+	streamed := func(v1.Hash, error) {}
+	if p.o.Streaming != nil && !known && st.Size >= StreamMinSize {
+		streamed = p.o.Streaming(s.Abs, st.Size)
+	}
+	h, size, err := p.store.IngestFile(f, p.progress)
+	if err != nil {
+		err = fmt.Errorf("packing %s: %w", s.Rel, err)
+	} else {
+		err = unchangedSince(s.Abs, st)
+	}
+	streamed(h, err)
+	if err != nil {
+		return v1.Hash{}, 0, err
+	}
+	p.o.Cache.store("file:"+s.Abs, st, h.String(), size, start)
+	return h, size, nil
 }
 
 // fileMetadata is the ModelPack org.cncf.model.file.metadata+json annotation.

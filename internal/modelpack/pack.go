@@ -42,7 +42,18 @@ type PackOptions struct {
 	// the config), before the manifest is written: an upload can start
 	// while the next layer is read.
 	Built func(v1.Descriptor)
+	// Streaming, when set, is told each file of at least StreamMinSize bytes
+	// that is packed as a layer of its own and whose digest is not known
+	// yet, before it is read: it may start uploading the file at once. The
+	// function it returns is told the digest once the file is hashed, or the
+	// error that stopped the pack.
+	Streaming func(path string, size int64) func(v1.Hash, error)
 }
+
+// StreamMinSize is the smallest file Streaming is told of: below it, asking
+// the registry first (HEAD) whether it has the blob costs less than sending
+// the bytes unasked.
+const StreamMinSize = 8 << 20
 
 // Progress follows a long operation in bytes.
 type Progress interface {

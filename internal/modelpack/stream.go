@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -31,6 +32,9 @@ func PackStreaming(ctx context.Context, local oci.LayoutStore, dst oci.BlobWrite
 	defer cancel()
 	u := newBlobUploader(ctx, local, dst, pushTotal)
 	o.Built = u.start
+	if s, ok := dst.(oci.BlobStreamer); ok {
+		o.Streaming = func(path string, size int64) func(v1.Hash, error) { return u.stream(s, path, size) }
+	}
 	packed, perr := Pack(u.ctx, local, o)
 	if perr != nil {
 		cancel() // the pack failed: stop the uploads too
@@ -73,27 +77,103 @@ func newBlobUploader(ctx context.Context, local oci.LayoutStore, dst oci.BlobWri
 // start queues the upload of desc and returns at once: the layer builder
 // that calls it goes on with the next layer.
 func (u *blobUploader) start(desc v1.Descriptor) {
-	u.mu.Lock()
-	if u.seen[desc.Digest] {
-		u.mu.Unlock()
+	if !u.mark(desc.Digest, desc.Size) {
 		return
 	}
-	u.seen[desc.Digest] = true
-	u.bytes += desc.Size
+	u.g.Go(func() error {
+		if err := u.acquire(); err != nil {
+			return err
+		}
+		defer u.release()
+		return u.send(desc)
+	})
+}
+
+// mark records that the blob h is on its way, and reports whether it was not
+// already.
+func (u *blobUploader) mark(h v1.Hash, size int64) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.seen[h] {
+		return false
+	}
+	u.seen[h] = true
+	u.bytes += size
 	if u.total != nil {
 		u.total(u.bytes)
 	}
-	u.mu.Unlock()
-	u.g.Go(func() error {
+	return true
+}
+
+// acquire waits for an upload slot; release gives it back.
+func (u *blobUploader) acquire() error {
+	select {
+	case u.slots <- struct{}{}:
+		return nil
+	case <-u.ctx.Done():
+		return u.ctx.Err()
+	}
+}
+
+func (u *blobUploader) release() { <-u.slots }
+
+// send uploads desc's blob from the staging store. The store's error names
+// the registry and the blob.
+func (u *blobUploader) send(desc v1.Descriptor) error {
+	return u.dst.WriteBlob(u.ctx, desc, func() (io.ReadCloser, error) { return u.local.UploadBlob(desc.Digest) })
+}
+
+// stream starts uploading the file at path, size bytes, before its digest is
+// known: the registry receives it while the pack copies and hashes it, and
+// the upload is committed once the returned function is told the digest.
+// The blob is then marked seen, so start does not send it again. If the
+// stream fails for any reason but the pack's end, the blob goes the usual
+// way (HEAD, mount, upload from the staged copy, with retries).
+func (u *blobUploader) stream(dst oci.BlobStreamer, path string, size int64) func(v1.Hash, error) {
+	type hashed struct {
+		h   v1.Hash
+		err error
+	}
+	ready := make(chan hashed, 1)
+	digest := func() (v1.Hash, error) {
 		select {
-		case u.slots <- struct{}{}:
+		case r := <-ready:
+			return r.h, r.err
 		case <-u.ctx.Done():
-			return u.ctx.Err()
+			return v1.Hash{}, u.ctx.Err()
 		}
-		defer func() { <-u.slots }()
-		// The store's error names the registry and the blob.
-		return u.dst.WriteBlob(u.ctx, desc, func() (io.ReadCloser, error) { return u.local.UploadBlob(desc.Digest) })
+	}
+	var h v1.Hash
+	var herr error
+	got := make(chan struct{})
+	u.g.Go(func() error {
+		if err := u.acquire(); err != nil {
+			return err
+		}
+		defer u.release()
+		f, err := os.Open(path)
+		var serr error
+		if err == nil {
+			serr = dst.StreamBlob(u.ctx, size, f, digest)
+			f.Close()
+		}
+		<-got
+		if herr != nil || u.ctx.Err() != nil {
+			return nil // the pack failed or stopped: it reports why
+		}
+		if err == nil && serr == nil {
+			return nil
+		}
+		return u.send(v1.Descriptor{Digest: h, Size: size})
 	})
+	return func(d v1.Hash, err error) {
+		h, herr = d, err
+		if err == nil {
+			u.mark(d, size)
+		}
+		close(got)
+		ready <- hashed{d, err}
+	}
 }
 
 // wait returns once every queued upload has ended, with the first error.

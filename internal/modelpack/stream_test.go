@@ -3,6 +3,7 @@ package modelpack
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -257,4 +258,87 @@ func TestStreamingPackOverATakenVersionUploadsNothing(t *testing.T) {
 	assert.Zero(t, stats.Count(http.MethodPost, ""), "POSTs by a refused pack; requests: %v", stats.Requests())
 	assert.Zero(t, stats.BytesUploaded(), "bytes sent by a refused pack")
 	assert.NoFileExists(t, req.Lock, "a refused pack wrote its lock")
+}
+
+// TestStreamingPackSendsLargeFilesWhileHashingThem: a file of StreamMinSize
+// or more whose digest is not known yet travels before it is hashed (no
+// HEAD can be asked without the digest), and the upload is committed under
+// the digest of what was staged.
+func TestStreamingPackSendsLargeFilesWhileHashingThem(t *testing.T) {
+	ctx := context.Background()
+	dir := weightsTree(t, 2, StreamMinSize)
+	reg := registrytest.InProcess(t)
+	proxy, stats := registrytest.Counting(t, reg)
+
+	req := packReq(t, dir, proxy+"/acme/big")
+	req.Version = "1.0.0"
+	got, err := PackModel(ctx, req)
+	require.NoError(t, err, "PackModel to %s", req.To)
+
+	m := manifestOf(t, oci.Open(mustParse(t, reg+"/acme/big")), got.Digest)
+	streamed := 0
+	for _, l := range m.Layers {
+		if l.Size < StreamMinSize {
+			continue
+		}
+		streamed++
+		head, commit := firstRequests(stats.Requests(), l.Digest)
+		assert.True(t, commit >= 0 && (head < 0 || head > commit),
+			"the streamed blob %s was committed (request %d) without asking for it first (HEAD, request %d); requests: %v",
+			l.Digest, commit, head, stats.Requests())
+		assert.True(t, hasBlob(t, reg, "acme/big", l.Digest), "registry holds %s", l.Digest)
+	}
+	assert.Equal(t, 2, streamed, "large layers")
+	assert.Equal(t, len(blobsOf(m)), stats.Count(http.MethodPost, "/blobs/uploads/"), "upload sessions; requests: %v", stats.Requests())
+}
+
+// TestStreamingPackFallsBackWhenAStreamFails: a registry that refuses the
+// streamed bytes still gets the blob, the usual way, from the staged copy.
+func TestStreamingPackFallsBackWhenAStreamFails(t *testing.T) {
+	ctx := context.Background()
+	dir := weightsTree(t, 1, StreamMinSize)
+	reg := registrytest.InProcess(t)
+	proxy, stats := registrytest.Counting(t, reg)
+	var refused atomic.Bool
+	stats.OnRequest(func(r *http.Request) int {
+		if r.Method == http.MethodPatch && refused.CompareAndSwap(false, true) {
+			return http.StatusBadRequest
+		}
+		return 0
+	})
+
+	req := packReq(t, dir, proxy+"/acme/big")
+	req.Version = "1.0.0"
+	got, err := PackModel(ctx, req)
+	require.NoError(t, err, "PackModel to %s", req.To)
+	require.True(t, refused.Load(), "the stream was never refused")
+
+	m := manifestOf(t, oci.Open(mustParse(t, reg+"/acme/big")), got.Digest)
+	for _, b := range blobsOf(m) {
+		assert.True(t, hasBlob(t, reg, "acme/big", b.Digest), "registry holds %s", b.Digest)
+	}
+	weights := m.Layers[len(m.Layers)-1]
+	for _, l := range m.Layers {
+		if l.Size >= StreamMinSize {
+			weights = l
+		}
+	}
+	head, commit := firstRequests(stats.Requests(), weights.Digest)
+	assert.True(t, head >= 0 && head < commit, "the fallback asks first (HEAD, request %d) and then commits (request %d); requests: %v",
+		head, commit, stats.Requests())
+}
+
+// firstRequests returns the index of the first HEAD of blob h and of the
+// first upload committed under h, or -1.
+func firstRequests(reqs []registrytest.Request, h v1.Hash) (head, commit int) {
+	head, commit = -1, -1
+	for i, r := range reqs {
+		switch {
+		case head < 0 && r.Method == http.MethodHead && strings.HasSuffix(r.Path, "/blobs/"+h.String()):
+			head = i
+		case commit < 0 && r.Method == http.MethodPut && strings.Contains(r.Query, "digest="+url.QueryEscape(h.String())):
+			commit = i
+		}
+	}
+	return head, commit
 }

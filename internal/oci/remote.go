@@ -24,10 +24,15 @@ type remoteStore struct {
 	opts      []remote.Option
 	keys      *recordingKeychain
 	mountFrom []name.Repository
+	base      http.RoundTripper // the transport under the auth handshake (StreamBlob's)
 
 	pusherOnce sync.Once // WriteBlob's pusher
 	pusher     *remote.Pusher
 	pusherErr  error
+
+	clientOnce sync.Once // StreamBlob's client
+	client     *http.Client
+	clientErr  error
 }
 
 var _ Store = (*remoteStore)(nil)
@@ -49,8 +54,9 @@ func newRemoteStore(repo name.Repository, o Options) *remoteStore {
 	if t == nil {
 		t = http.DefaultTransport
 	}
-	opts = append(opts, remote.WithTransport(newRealmGuard(t, repo.RegistryStr())))
-	return &remoteStore{repo: repo, opts: opts, keys: keys, mountFrom: o.mountFrom}
+	base := newRealmGuard(t, repo.RegistryStr())
+	opts = append(opts, remote.WithTransport(base))
+	return &remoteStore{repo: repo, opts: opts, keys: keys, mountFrom: o.mountFrom, base: base}
 }
 
 func (s *remoteStore) Ref() Ref { return Ref{Repo: s.repo} }
