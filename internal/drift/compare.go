@@ -122,8 +122,7 @@ func categorical(f *Feature, ref, cur []string) {
 	f.Distribution = &Distribution{Categories: cats, Reference: ints(rc), Current: ints(cc)}
 }
 
-// decide applies the thresholds: a feature drifted when its PSI reaches
-// th.PSI or its p-value is below th.Alpha/Tested (Bonferroni).
+// decide applies the thresholds to every feature, and to the data set.
 func decide(res *Result) {
 	for _, f := range res.Features {
 		if f.Test != "" {
@@ -133,23 +132,31 @@ func decide(res *Result) {
 	if res.Tested == 0 {
 		return
 	}
-	alpha := res.Thresholds.Alpha / float64(res.Tested)
 	for _, name := range res.Columns {
-		f := res.Features[name]
-		if f.Test == "" {
-			continue
-		}
-		if f.PSI >= res.Thresholds.PSI {
-			f.Reasons = append(f.Reasons, fmt.Sprintf("PSI %.4g ≥ %g", f.PSI, res.Thresholds.PSI))
-		}
-		if f.PValue < alpha {
-			f.Reasons = append(f.Reasons, fmt.Sprintf("p-value %.3g < %.3g (%g/%d, Bonferroni)", f.PValue, alpha, res.Thresholds.Alpha, res.Tested))
-		}
-		if len(f.Reasons) > 0 {
-			f.Drifted = true
+		if decideFeature(res.Features[name], res.Thresholds.PSI, res.Thresholds.Alpha, res.Tested) {
 			res.Drifted++
 		}
 	}
 	res.ShareDrifted = float64(res.Drifted) / float64(res.Tested)
 	res.DatasetDrift = res.ShareDrifted >= res.Thresholds.Share
+}
+
+// decideFeature marks f drifted when its PSI reaches psi or its p-value is
+// below alpha/tests (Bonferroni), saying why.
+func decideFeature(f *Feature, psi, alpha float64, tests int) bool {
+	if f.Test == "" {
+		return false
+	}
+	if f.PSI >= psi {
+		f.Reasons = append(f.Reasons, fmt.Sprintf("PSI %.4g ≥ %g", f.PSI, psi))
+	}
+	if a := alpha / float64(tests); f.PValue < a {
+		if tests > 1 {
+			f.Reasons = append(f.Reasons, fmt.Sprintf("p-value %.3g < %.3g (%g/%d, Bonferroni)", f.PValue, a, alpha, tests))
+		} else {
+			f.Reasons = append(f.Reasons, fmt.Sprintf("p-value %.3g < %g", f.PValue, a))
+		}
+	}
+	f.Drifted = len(f.Reasons) > 0
+	return f.Drifted
 }

@@ -244,6 +244,7 @@ func converterOf(typ parquet.Type) converter {
 
 func (cv converter) add(c *Column, v parquet.Value) {
 	if v.IsNull() {
+		c.cell("", true)
 		c.Missing++
 		return
 	}

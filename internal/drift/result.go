@@ -16,10 +16,14 @@ type Thresholds struct {
 	// Share: the data set drifted when at least this share of the tested
 	// features drifted (default 0.5).
 	Share float64 `json:"share"`
+	// Degradation: a model metric degraded when it is worse than the
+	// baseline's by more than this share of the baseline's value (default
+	// 0.05).
+	Degradation float64 `json:"degradation"`
 }
 
 // DefaultThresholds are the thresholds docs/drift.md explains.
-var DefaultThresholds = Thresholds{PSI: 0.2, Alpha: 0.05, Share: 0.5}
+var DefaultThresholds = Thresholds{PSI: 0.2, Alpha: 0.05, Share: 0.5, Degradation: 0.05}
 
 // Result is a drift report: `slipway drift -o json`, and the document the
 // gate gives policies as input.drift.
@@ -52,6 +56,8 @@ type Result struct {
 	DatasetDrift bool `json:"dataset_drift"`
 	// Thresholds are the ones applied.
 	Thresholds Thresholds `json:"thresholds"`
+	// Model is the model's drift, with --prediction (and --target).
+	Model *Model `json:"model,omitempty"`
 }
 
 // Feature is one feature's comparison.

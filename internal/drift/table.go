@@ -21,7 +21,10 @@ type Table struct {
 	Rows int
 	// Columns are in the order of the first file's header.
 	Columns []*Column
-	byName  map[string]*Column
+	// Keep names the columns whose every cell is kept in row order
+	// (Column.Cells): the target and the prediction.
+	Keep   map[string]bool
+	byName map[string]*Column
 }
 
 // Column is one column of a Table.
@@ -35,6 +38,25 @@ type Column struct {
 	IsNumeric   bool
 	// Missing counts the empty, NA, NaN and null cells.
 	Missing int
+	// Cells, kept only for the target and prediction columns (when Keep
+	// names them), holds every row's value in row order as written
+	// (missingCell for a missing one): the model's metrics pair them by row.
+	Cells []string
+	keep  bool
+}
+
+// missingCell stands for a missing value in Column.Cells.
+const missingCell = "\x00"
+
+// cell records a row's value in Cells when the column keeps them.
+func (c *Column) cell(s string, missing bool) {
+	if !c.keep {
+		return
+	}
+	if missing {
+		s = missingCell
+	}
+	c.Cells = append(c.Cells, s)
 }
 
 // Column returns the named column, or nil.
@@ -112,7 +134,7 @@ func (t *Table) bind(header []string, source string, categorical map[string]bool
 			if !first {
 				return nil, fault.Usagef("%s: column %q is not in %s; every current file must have the same columns", source, name, t.Sources[0])
 			}
-			c = &Column{Name: name, IsNumeric: !categorical[name]}
+			c = &Column{Name: name, IsNumeric: !categorical[name], keep: t.Keep[name]}
 			t.byName[name] = c
 			t.Columns = append(t.Columns, c)
 		}
@@ -138,10 +160,17 @@ func containsColumn(cols []*Column, c *Column) bool {
 }
 
 func (c *Column) add(s string) {
-	if isMissing(s) {
+	missing := isMissing(s)
+	c.cell(strings.TrimSpace(s), missing)
+	if missing {
 		c.Missing++
 		return
 	}
+	c.addValue(s)
+}
+
+// addValue appends a non-missing value written as text.
+func (c *Column) addValue(s string) {
 	if c.IsNumeric {
 		if v, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil && !math.IsInf(v, 0) && !math.IsNaN(v) {
 			c.Numeric = append(c.Numeric, v)
@@ -155,11 +184,12 @@ func (c *Column) add(s string) {
 // addFloat appends a typed number: NaN is missing, as "NaN" is in a CSV,
 // and an infinity makes the column categorical, as "Inf" does.
 func (c *Column) addFloat(v float64) {
+	c.cell(strconv.FormatFloat(v, 'g', -1, 64), math.IsNaN(v))
 	switch {
 	case math.IsNaN(v):
 		c.Missing++
 	case math.IsInf(v, 0):
-		c.add(strconv.FormatFloat(v, 'g', -1, 64))
+		c.addValue(strconv.FormatFloat(v, 'g', -1, 64))
 	case c.IsNumeric:
 		c.Numeric = append(c.Numeric, v)
 	default:
@@ -170,6 +200,7 @@ func (c *Column) addFloat(v float64) {
 // addString appends a typed string as a category, as it is: only a null
 // is missing in a typed file.
 func (c *Column) addString(s string) {
+	c.cell(s, false)
 	c.toCategorical()
 	c.Categorical = append(c.Categorical, s)
 }

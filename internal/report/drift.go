@@ -130,6 +130,9 @@ func DriftMarkdown(w io.Writer, res *drift.Result) error {
 	if len(notes) > 0 {
 		b.WriteString("\n" + strings.Join(notes, "\n") + "\n")
 	}
+	if res.Model != nil {
+		modelMarkdown(&b, res.Model)
+	}
 	th := res.Thresholds
 	fmt.Fprintf(&b, "\n<sub>slipway drift · a feature drifts at PSI ≥ %g or p-value < %g/%d (Bonferroni)</sub>\n", th.PSI, th.Alpha, max(res.Tested, 1))
 	return write(w, b.String())

@@ -39,6 +39,16 @@ type htmlReport struct {
 	OnlyInCurrent              []string
 	PSI, Alpha                 string
 	Tested                     int
+	Model                      *htmlModel
+}
+
+// htmlModel is the model section: verdict, predictions, metrics.
+type htmlModel struct {
+	Verdict, Task, Target string
+	Rows                  int
+	Baseline              string
+	Metrics               []modelRow
+	Notes                 []string
 }
 
 type htmlFeature struct {
@@ -84,6 +94,11 @@ func DriftHTML(w io.Writer, res *drift.Result) error {
 	}
 	if res.ReferenceFile != "" {
 		r.Reference += " (" + res.ReferenceFile + ")"
+	}
+	if m := res.Model; m != nil {
+		r.Model = &htmlModel{Verdict: modelVerdict(m), Task: m.Task, Target: m.Target, Rows: m.Rows,
+			Baseline: m.Baseline, Metrics: modelRows(m), Notes: m.Notes}
+		r.Features = append(r.Features, htmlFeatureOf("prediction "+m.Prediction+" (reference: "+m.PredictionReference+")", m.PredictionDrift))
 	}
 	for _, n := range bySeverity(res) {
 		r.Features = append(r.Features, htmlFeatureOf(n, res.Features[n]))
