@@ -30,6 +30,7 @@ type driftOptions struct {
 	target, prediction, task   string
 	baselineMetrics            string
 	insecure                   bool
+	exactLimit                 int
 }
 
 // driftReport is one --report FMT=FILE of slipway drift.
@@ -71,7 +72,7 @@ Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 				Client: g.client, Reference: o.reference, ReferenceFile: o.referenceFile,
 				Current: o.current, Stdin: streams.Stdin,
 				Columns: o.columns, Ignore: o.ignore, Categorical: o.categoric, Thresholds: o.thresholds,
-				Target: o.target, Prediction: o.prediction, Task: o.task, BaselineMetrics: o.baselineMetrics,
+				ExactLimit: o.exactLimit, Target: o.target, Prediction: o.prediction, Task: o.task, BaselineMetrics: o.baselineMetrics,
 				Verifies: g.cfg.Key != "" || o.insecure, ReadBaseline: o.readBaseline(g, streams),
 			})
 			if err != nil {
@@ -99,6 +100,7 @@ Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 	f.Float64Var(&o.thresholds.PSI, "psi", drift.DefaultThresholds.PSI, "a feature drifted when its PSI is at least this")
 	f.Float64Var(&o.thresholds.Alpha, "alpha", drift.DefaultThresholds.Alpha, "significance level, divided by the number of features tested (Bonferroni)")
 	f.Float64Var(&o.thresholds.Share, "share", drift.DefaultThresholds.Share, "the data set drifted when at least this share of the features drifted")
+	f.IntVar(&o.exactLimit, "exact-limit", drift.DefaultExactLimit, "numbers per column and side held for exact statistics; beyond, a quantile sketch (approximate; -1: always exact)")
 	f.StringVar(&o.prediction, "prediction", "", "column of the model's predictions: adds the drift of their distribution (the column is no feature)")
 	f.StringVar(&o.target, "target", "", "column of the true values: with --prediction, the model's performance on the current data, compared with its baseline metrics")
 	f.StringVar(&o.task, "task", "", "classification or regression (default: inferred from the target and predictions)")
@@ -170,11 +172,18 @@ func driftText(w io.Writer, res *drift.Result) error {
 		if f.Drifted {
 			drifted = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, f.Kind, f.Test,
+		test := f.Test
+		if f.Approximate {
+			test += "≈"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, f.Kind, test,
 			g4(f.Statistic), strconv.FormatFloat(f.PValue, 'g', 3, 64), g4(f.PSI), g4(f.JS), drifted)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if approx := res.ApproximateFeatures(); len(approx) > 0 {
+		fmt.Fprintf(w, "≈ approximate (more than %d values: quantile sketch, values within %g%%): %s\n", res.ExactLimit, 100*res.SketchAccuracy, strings.Join(approx, ", "))
 	}
 	for _, c := range res.OnlyInReference {
 		fmt.Fprintf(w, "only in the reference: %s\n", c)

@@ -158,18 +158,29 @@ func (req Request) modelDrift(ctx context.Context, refPred, curPred, curTarget *
 	return m, nil
 }
 
-// inferTask: classification when a column is categorical, or when its
-// values are whole numbers with at most maxClassLabels distinct ones.
-func inferTask(cols ...*Column) string {
+// inferTask: classification when a column is categorical, or when the
+// current target's and predictions' values are whole numbers with at most
+// maxClassLabels distinct ones.
+func inferTask(ref *Column, cur ...*Column) string {
+	if !ref.IsNumeric {
+		return TaskClassification
+	}
 	labels := map[float64]bool{}
-	for _, c := range cols {
+	for _, c := range cur {
 		if c == nil {
 			continue
 		}
 		if !c.IsNumeric {
 			return TaskClassification
 		}
-		for _, v := range c.Numeric {
+		for _, s := range c.Cells {
+			if s == missingCell {
+				continue
+			}
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return TaskClassification
+			}
 			if v != math.Trunc(v) {
 				return TaskRegression
 			}

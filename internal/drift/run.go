@@ -2,6 +2,7 @@ package drift
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,6 +40,10 @@ type Request struct {
 	Columns, Ignore, Categorical []string
 	// Thresholds; the zero value is DefaultThresholds.
 	Thresholds Thresholds
+	// ExactLimit is how many numbers per column and side are held for
+	// exact statistics before a quantile sketch takes over; 0 is
+	// DefaultExactLimit.
+	ExactLimit int
 	// Prediction names the column of the model's predictions; Target the
 	// true values. With Prediction, the result has a Model section, and
 	// neither column counts as a feature.
@@ -66,7 +71,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		return nil, fault.Usagef("--reference is required: a CSV or Parquet file, or a model whose dataset is the reference")
 	}
 	if st, err := os.Stat(req.Reference); err == nil && st.Mode().IsRegular() {
-		ref := &Table{}
+		ref := &Table{ExactLimit: req.ExactLimit}
 		if err := readFile(ref, req.Reference, nil, req.categorical()); err != nil {
 			return nil, err
 		}
@@ -99,7 +104,7 @@ func FromArtifact(ctx context.Context, store oci.Store, art *modelpack.Artifact,
 	if err != nil {
 		return nil, fmt.Errorf("reading the reference %s from %s: %w", name, pinned, err)
 	}
-	ref := &Table{}
+	ref := &Table{ExactLimit: req.ExactLimit}
 	source := pinned + ":" + name
 	if isParquetName(name) || isParquet(b) {
 		err = ref.ReadParquet(bytes.NewReader(b), int64(len(b)), source, req.categorical())
@@ -160,7 +165,7 @@ func compareWith(ctx context.Context, ref *Table, source, file, model string, re
 	if req.Task != "" && req.Task != TaskClassification && req.Task != TaskRegression {
 		return nil, fault.Usagef("--task %q: want %s or %s", req.Task, TaskClassification, TaskRegression)
 	}
-	cur := &Table{Keep: map[string]bool{req.Target: req.Target != "", req.Prediction: req.Prediction != ""}}
+	cur := &Table{ExactLimit: req.ExactLimit, Keep: map[string]bool{req.Target: req.Target != "", req.Prediction: req.Prediction != ""}}
 	for _, c := range current {
 		if err := readFile(cur, c, req.Stdin, req.categorical()); err != nil {
 			return nil, err
@@ -185,6 +190,7 @@ func compareWith(ctx context.Context, ref *Table, source, file, model string, re
 	}
 	res := Compare(ref, cur, th)
 	res.Reference, res.ReferenceFile = source, file
+	res.ExactLimit, res.SketchAccuracy = cmp.Or(req.ExactLimit, DefaultExactLimit), SketchAccuracy
 	if req.Prediction != "" {
 		if res.Model, err = req.modelDrift(ctx, refPred, curPred, curTarget, refCol, model, th); err != nil {
 			return nil, err
