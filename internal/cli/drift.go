@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/slipwayhq/slipway/internal/announce"
 	"github.com/slipwayhq/slipway/internal/config"
@@ -68,6 +69,7 @@ Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 			if err != nil {
 				return err
 			}
+			o.fromConfig(cmd.Flags(), g.cfg.Drift)
 			res, err := drift.Run(cmd.Context(), drift.Request{
 				Client: g.client, Reference: o.reference, ReferenceFile: o.referenceFile,
 				Current: o.current, Stdin: streams.Stdin,
@@ -111,6 +113,26 @@ Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 	f.Float64Var(&o.thresholds.Degradation, "degradation", drift.DefaultThresholds.Degradation, "a model metric degraded when it is worse than the baseline's by more than this share of it")
 	f.StringArrayVar(&o.reports, "report", nil, "also write the result: FMT=FILE, FMT one of "+strings.Join(report.DriftFormats(), ", ")+" (repeatable)")
 	return cmd
+}
+
+// fromConfig takes each threshold that no flag set from slipway.yaml's
+// drift: settings, when it has them.
+func (o *driftOptions) fromConfig(f *pflag.FlagSet, d *config.Drift) {
+	if d == nil {
+		return
+	}
+	pick := func(flag string, dst, setting *float64) {
+		if setting != nil && !f.Changed(flag) {
+			*dst = *setting
+		}
+	}
+	pick("psi", &o.thresholds.PSI, d.PSI)
+	pick("alpha", &o.thresholds.Alpha, d.Alpha)
+	pick("share", &o.thresholds.Share, d.Share)
+	pick("degradation", &o.thresholds.Degradation, d.Degradation)
+	if d.ExactLimit != nil && !f.Changed("exact-limit") {
+		o.exactLimit = *d.ExactLimit
+	}
 }
 
 // readBaseline resolves baseline metrics with the gate's trust rules.
