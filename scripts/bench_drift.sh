@@ -59,8 +59,10 @@ timed() {
 		echo "$label: $* failed" >&2
 		exit 1
 	}
-	cat "$work/time.out" >>"$work/$label.runs"
-	log "$label: $(cat "$work/time.out") (s, KiB)"
+	# GNU time writes "Command exited with non-zero status N" first when the
+	# command exits non-zero (slipway does, 1, on drift): the numbers are last.
+	tail -n 1 "$work/time.out" >>"$work/$label.runs"
+	log "$label: $(tail -n 1 "$work/time.out") (wall s, KiB, user s, sys s)"
 }
 # stat LABEL median|best|peak|cpu: wall seconds, the highest peak RSS in MiB,
 # or the median CPU seconds (user + system).
@@ -107,6 +109,6 @@ if [[ ${SLIPWAY_BENCH_DRIFT_BIG:-0} == 1 ]]; then
 	log "10,000,000 rows × 20 columns on stdin (a few minutes: the generator is the slow part)"
 	"$py" "$peer" --generate 10000000 20 4 0.01 |
 		/usr/bin/time -f '%e %M' -o "$work/big.time" "$slipway" drift --reference "$bigref" --current - -o json >"$work/big.out" || [[ $? == 1 ]]
-	read -r secs kib <"$work/big.time"
+	read -r secs kib < <(tail -n 1 "$work/big.time")
 	printf '%-44s %9s MiB  (target < 1024; %s s, bound by the generator)\n' "10M rows × 20 columns, slipway peak RSS" "$((kib / 1024))" "$secs"
 fi
