@@ -275,7 +275,7 @@ EOF
 
 # The other verbs' benchmarks, each against its own peer.
 if [[ ${SLIPWAY_BENCH_ALL:-1} == 1 ]]; then
-	for extra in scripts/bench_gate.sh scripts/bench_build.sh scripts/bench_promote.sh; do
+	for extra in scripts/bench_gate.sh scripts/bench_build.sh scripts/bench_promote.sh scripts/bench_drift.sh; do
 		[[ -f $extra ]] || continue
 		log "running $extra"
 		bash "$extra"

@@ -26,7 +26,7 @@ type DriftOptions struct {
 }
 
 // Drift publishes a drift result as Verdict publishes a gate's: outputs
-// (drift, share, report), and the markdown report as the step summary or
+// (drift, share, report; model-drift with --prediction), and the markdown report as the step summary or
 // the one merge-request note of this reference (report.DriftMarker).
 // Locally it does nothing. Each side channel that fails is a warning on
 // o.Stderr; none changes the result or the exit code.
@@ -43,10 +43,14 @@ func Drift(ctx context.Context, res *drift.Result, o DriftOptions) {
 	}
 	reportPath := markdownFile(o.MarkdownReport, DefaultDriftReport, buf.Bytes(), warn)
 	pub := ci.New(platform, ci.WithWriter(o.Stderr), ci.WithGetenv(o.Getenv))
-	if err := pub.SetOutputs(map[string]string{
+	outputs := map[string]string{
 		"drift": strconv.FormatBool(res.DatasetDrift), "share": strconv.FormatFloat(res.ShareDrifted, 'g', -1, 64),
 		"report": reportPath,
-	}); err != nil {
+	}
+	if res.Model != nil {
+		outputs["model-drift"] = strconv.FormatBool(res.Model.Drifted)
+	}
+	if err := pub.SetOutputs(outputs); err != nil {
 		warn("setting the outputs", err)
 	}
 	name := report.DriftName(res)

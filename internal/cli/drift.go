@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -10,10 +12,13 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/slipwayhq/slipway/internal/announce"
+	"github.com/slipwayhq/slipway/internal/config"
 	"github.com/slipwayhq/slipway/internal/drift"
 	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/gate"
 	"github.com/slipwayhq/slipway/internal/report"
 )
 
@@ -23,6 +28,10 @@ type driftOptions struct {
 	columns, ignore, categoric []string
 	thresholds                 drift.Thresholds
 	reports                    []string
+	target, prediction, task   string
+	baselineMetrics            string
+	insecure                   bool
+	exactLimit                 int
 }
 
 // driftReport is one --report FMT=FILE of slipway drift.
@@ -60,10 +69,13 @@ Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 			if err != nil {
 				return err
 			}
+			o.fromConfig(cmd.Flags(), g.cfg.Drift)
 			res, err := drift.Run(cmd.Context(), drift.Request{
 				Client: g.client, Reference: o.reference, ReferenceFile: o.referenceFile,
 				Current: o.current, Stdin: streams.Stdin,
 				Columns: o.columns, Ignore: o.ignore, Categorical: o.categoric, Thresholds: o.thresholds,
+				ExactLimit: o.exactLimit, Target: o.target, Prediction: o.prediction, Task: o.task, BaselineMetrics: o.baselineMetrics,
+				Verifies: g.cfg.Key != "" || o.insecure, ReadBaseline: o.readBaseline(g, streams),
 			})
 			if err != nil {
 				return err
@@ -90,8 +102,51 @@ Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 	f.Float64Var(&o.thresholds.PSI, "psi", drift.DefaultThresholds.PSI, "a feature drifted when its PSI is at least this")
 	f.Float64Var(&o.thresholds.Alpha, "alpha", drift.DefaultThresholds.Alpha, "significance level, divided by the number of features tested (Bonferroni)")
 	f.Float64Var(&o.thresholds.Share, "share", drift.DefaultThresholds.Share, "the data set drifted when at least this share of the features drifted")
+	f.IntVar(&o.exactLimit, "exact-limit", drift.DefaultExactLimit, "numbers per column and side held for exact statistics; beyond, a quantile sketch (approximate; -1: always exact)")
+	f.StringVar(&o.prediction, "prediction", "", "column of the model's predictions: adds the drift of their distribution (the column is no feature)")
+	f.StringVar(&o.target, "target", "", "column of the true values: with --prediction, the model's performance on the current data, compared with its baseline metrics")
+	f.StringVar(&o.task, "task", "", "classification or regression (default: inferred from the target and predictions)")
+	f.StringVar(&o.baselineMetrics, "baseline-metrics", "", "metrics to compare the performance with: a metrics file, or a model whose signed gate attestation holds them (default: the reference model's)")
+	f.String("baseline-key", "", "public key the baseline model's gate attestation must be signed with (default: the key setting, env "+config.EnvKey+" or key in slipway.yaml)")
+	bindSetting(f, "baseline-key", config.SettingKey)
+	f.BoolVar(&o.insecure, "insecure-unsigned", false, "use the baseline model's gate attestations without verifying them (no key): anyone who can push there chooses the baseline")
+	f.Float64Var(&o.thresholds.Degradation, "degradation", drift.DefaultThresholds.Degradation, "a model metric degraded when it is worse than the baseline's by more than this share of it")
 	f.StringArrayVar(&o.reports, "report", nil, "also write the result: FMT=FILE, FMT one of "+strings.Join(report.DriftFormats(), ", ")+" (repeatable)")
 	return cmd
+}
+
+// fromConfig takes each threshold that no flag set from slipway.yaml's
+// drift: settings, when it has them.
+func (o *driftOptions) fromConfig(f *pflag.FlagSet, d *config.Drift) {
+	if d == nil {
+		return
+	}
+	pick := func(flag string, dst, setting *float64) {
+		if setting != nil && !f.Changed(flag) {
+			*dst = *setting
+		}
+	}
+	pick("psi", &o.thresholds.PSI, d.PSI)
+	pick("alpha", &o.thresholds.Alpha, d.Alpha)
+	pick("share", &o.thresholds.Share, d.Share)
+	pick("degradation", &o.thresholds.Degradation, d.Degradation)
+	if d.ExactLimit != nil && !f.Changed("exact-limit") {
+		o.exactLimit = *d.ExactLimit
+	}
+}
+
+// readBaseline resolves baseline metrics with the gate's trust rules.
+func (o *driftOptions) readBaseline(g *globalOptions, streams IO) func(context.Context, string) (map[string]any, error) {
+	return func(ctx context.Context, arg string) (map[string]any, error) {
+		b, err := gate.ReadBaseline(ctx, gate.BaselineRequest{
+			Client: g.client, Baseline: arg, Keys: baselineKeys(g.cfg.Key, ""), InsecureUnsigned: o.insecure,
+			Warn: func(msg string) { fmt.Fprintf(streams.Stderr, "warning: %s\n", msg) },
+		})
+		if err != nil || b == nil {
+			return nil, err
+		}
+		return b.Metrics, nil
+	}
 }
 
 // parseDriftReports reads --report FMT=FILE flags before any work is done.
@@ -139,11 +194,18 @@ func driftText(w io.Writer, res *drift.Result) error {
 		if f.Drifted {
 			drifted = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, f.Kind, f.Test,
+		test := f.Test
+		if f.Approximate {
+			test += "≈"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, f.Kind, test,
 			g4(f.Statistic), strconv.FormatFloat(f.PValue, 'g', 3, 64), g4(f.PSI), g4(f.JS), drifted)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if approx := res.ApproximateFeatures(); len(approx) > 0 {
+		fmt.Fprintf(w, "≈ approximate (more than %d values: quantile sketch, values within %g%%): %s\n", res.ExactLimit, 100*res.SketchAccuracy, strings.Join(approx, ", "))
 	}
 	for _, c := range res.OnlyInReference {
 		fmt.Fprintf(w, "only in the reference: %s\n", c)
@@ -155,9 +217,60 @@ func driftText(w io.Writer, res *drift.Result) error {
 	if res.DatasetDrift {
 		verdict = "DATASET DRIFT"
 	}
-	_, err := fmt.Fprintf(w, "%s: %d of %d features drifted (%.0f%%, threshold %.0f%%)\n",
-		verdict, res.Drifted, res.Tested, 100*res.ShareDrifted, 100*res.Thresholds.Share)
+	if _, err := fmt.Fprintf(w, "%s: %d of %d features drifted (%.0f%%, threshold %.0f%%)\n",
+		verdict, res.Drifted, res.Tested, 100*res.ShareDrifted, 100*res.Thresholds.Share); err != nil {
+		return err
+	}
+	if res.Model != nil {
+		return modelText(w, res.Model)
+	}
+	return nil
+}
+
+// modelText prints the model's drift: predictions, metrics, verdict.
+func modelText(w io.Writer, m *drift.Model) error {
+	p := m.PredictionDrift
+	fmt.Fprintf(w, "\nmodel (%s): predictions %s against the reference's %s: ", m.Task, m.Prediction, m.PredictionReference)
+	if p.Test == "" {
+		fmt.Fprintf(w, "skipped: %s\n", p.Skipped)
+	} else {
+		fmt.Fprintf(w, "%s %s, p-value %s, PSI %s\n", p.Test, g4(p.Statistic), strconv.FormatFloat(p.PValue, 'g', 3, 64), g4(p.PSI))
+	}
+	if len(m.Metrics) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "METRIC (%d rows)\tCURRENT\tBASELINE\tDELTA\tDEGRADED\n", m.Rows)
+		changes := map[string]drift.MetricChange{}
+		for _, c := range m.Changes {
+			changes[c.Name] = c
+		}
+		for _, name := range slices.Sorted(maps.Keys(m.Metrics)) {
+			c, ok := changes[name]
+			if !ok {
+				fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\n", name, g4(m.Metrics[name]))
+				continue
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%+.4g\t%s\n", name, g4(c.Current), g4(c.Baseline), c.Delta, yesNo(c.Degraded))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	for _, n := range m.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	verdict := "no model drift"
+	if m.Drifted {
+		verdict = "MODEL DRIFT: " + strings.Join(m.Reasons, "; ")
+	}
+	_, err := fmt.Fprintln(w, verdict)
 	return err
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 func g4(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }

@@ -44,6 +44,8 @@ type Config struct {
 	Key string `json:"key,omitempty"`
 	// Environments is the promotion chain, in the order written.
 	Environments []Environment `json:"environments,omitempty"`
+	// Drift are the thresholds of slipway drift; flags override them.
+	Drift *Drift `json:"drift,omitempty"`
 	// Origins says where each setting came from (Resolve fills it).
 	Origins map[string]Origin `json:"origins,omitempty"`
 	// Overrides are values that a higher-precedence source replaced.

@@ -23,6 +23,7 @@ type rawConfig struct {
 	Policies     yaml.Node `yaml:"policies"`
 	Key          string    `yaml:"key"`
 	Environments []rawEnv  `yaml:"environments"`
+	Drift        yaml.Node `yaml:"drift"`
 }
 
 type rawEnv struct {
@@ -55,6 +56,9 @@ func Parse(name string, data []byte) (*Config, error) {
 	c := &Config{Registry: raw.Registry, Model: raw.Model, Key: raw.Key}
 	var err error
 	if c.Policies, err = stringList(name, "policies", &raw.Policies); err != nil {
+		return nil, err
+	}
+	if c.Drift, err = parseDrift(name, &raw.Drift); err != nil {
 		return nil, err
 	}
 	seen := map[string]int{}
@@ -199,7 +203,7 @@ func yamlError(file string, err error) error {
 	for _, m := range msgs {
 		if sub := yamlLine.FindStringSubmatch(m); sub != nil {
 			m = file + ":" + sub[1] + ": " + strings.Replace(sub[2], "not found in type config.rawEnv", "is not an environment setting (name, requires, soak, policy, data)", 1)
-			m = strings.Replace(m, "not found in type config.rawConfig", "is not a setting (registry, model, policies, key, environments)", 1)
+			m = strings.Replace(m, "not found in type config.rawConfig", "is not a setting (registry, model, policies, key, environments, drift)", 1)
 		} else {
 			m = file + ": " + m
 		}

@@ -2,8 +2,10 @@ package drift
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 )
 
 // Compare computes every shared column's statistics and the decision.
@@ -25,7 +27,14 @@ func Compare(ref, cur *Table, th Thresholds) *Result {
 			cc.toCategorical()
 		}
 		res.Columns = append(res.Columns, rc.Name)
-		res.Features[rc.Name] = compareColumn(rc, cc)
+	}
+	features := make([]*Feature, len(res.Columns))
+	parallel(len(res.Columns), func(i int) {
+		name := res.Columns[i]
+		features[i] = compareColumn(ref.Column(name), cur.Column(name))
+	})
+	for i, name := range res.Columns {
+		res.Features[name] = features[i]
 	}
 	for _, cc := range cur.Columns {
 		if ref.Column(cc.Name) == nil {
@@ -34,6 +43,24 @@ func Compare(ref, cur *Table, th Thresholds) *Result {
 	}
 	decide(res)
 	return res
+}
+
+// parallel runs do(0…n−1) on as many goroutines as there are CPUs.
+func parallel(n int, do func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := range next {
+				do(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 func compareColumn(rc, cc *Column) *Feature {
@@ -45,10 +72,13 @@ func compareColumn(rc, cc *Column) *Feature {
 		f.Skipped = "no values on one side (all missing)"
 		return f
 	}
-	if rc.IsNumeric {
+	switch {
+	case rc.IsNumeric && (rc.sketch != nil || cc.sketch != nil):
+		numericApprox(f, rc.sketchOf(), cc.sketchOf())
+	case rc.IsNumeric:
 		numeric(f, rc.Numeric, cc.Numeric)
-	} else {
-		categorical(f, rc.Categorical, cc.Categorical)
+	default:
+		categorical(f, rc.Categories, cc.Categories)
 	}
 	return f
 }
@@ -84,16 +114,10 @@ func ints(counts []float64) []int {
 	return out
 }
 
-// CategoryCounts counts ref's and cur's values over the union of their
-// categories, sorted; unseen are the current's categories absent from ref.
-func CategoryCounts(ref, cur []string) (cats []string, rc, cc []float64, unseen []string) {
-	rm, cm := map[string]float64{}, map[string]float64{}
-	for _, s := range ref {
-		rm[s]++
-	}
-	for _, s := range cur {
-		cm[s]++
-	}
+// CategoryCounts lays ref's and cur's category counts over the union of
+// their categories, sorted; unseen are the current's categories absent
+// from ref.
+func CategoryCounts(rm, cm map[string]int) (cats []string, rc, cc []float64, unseen []string) {
 	for k := range rm {
 		cats = append(cats, k)
 	}
@@ -106,13 +130,13 @@ func CategoryCounts(ref, cur []string) (cats []string, rc, cc []float64, unseen 
 	sort.Strings(cats)
 	sort.Strings(unseen)
 	for _, k := range cats {
-		rc = append(rc, rm[k])
-		cc = append(cc, cm[k])
+		rc = append(rc, float64(rm[k]))
+		cc = append(cc, float64(cm[k]))
 	}
 	return cats, rc, cc, unseen
 }
 
-func categorical(f *Feature, ref, cur []string) {
+func categorical(f *Feature, ref, cur map[string]int) {
 	cats, rc, cc, unseen := CategoryCounts(ref, cur)
 	chi := ChiSquare2xK(rc, cc)
 	f.Test, f.Statistic, f.PValue, f.DoF = "chi2", chi.Statistic, chi.PValue, chi.DoF
@@ -122,8 +146,7 @@ func categorical(f *Feature, ref, cur []string) {
 	f.Distribution = &Distribution{Categories: cats, Reference: ints(rc), Current: ints(cc)}
 }
 
-// decide applies the thresholds: a feature drifted when its PSI reaches
-// th.PSI or its p-value is below th.Alpha/Tested (Bonferroni).
+// decide applies the thresholds to every feature, and to the data set.
 func decide(res *Result) {
 	for _, f := range res.Features {
 		if f.Test != "" {
@@ -133,23 +156,31 @@ func decide(res *Result) {
 	if res.Tested == 0 {
 		return
 	}
-	alpha := res.Thresholds.Alpha / float64(res.Tested)
 	for _, name := range res.Columns {
-		f := res.Features[name]
-		if f.Test == "" {
-			continue
-		}
-		if f.PSI >= res.Thresholds.PSI {
-			f.Reasons = append(f.Reasons, fmt.Sprintf("PSI %.4g ≥ %g", f.PSI, res.Thresholds.PSI))
-		}
-		if f.PValue < alpha {
-			f.Reasons = append(f.Reasons, fmt.Sprintf("p-value %.3g < %.3g (%g/%d, Bonferroni)", f.PValue, alpha, res.Thresholds.Alpha, res.Tested))
-		}
-		if len(f.Reasons) > 0 {
-			f.Drifted = true
+		if decideFeature(res.Features[name], res.Thresholds.PSI, res.Thresholds.Alpha, res.Tested) {
 			res.Drifted++
 		}
 	}
 	res.ShareDrifted = float64(res.Drifted) / float64(res.Tested)
 	res.DatasetDrift = res.ShareDrifted >= res.Thresholds.Share
+}
+
+// decideFeature marks f drifted when its PSI reaches psi or its p-value is
+// below alpha/tests (Bonferroni), saying why.
+func decideFeature(f *Feature, psi, alpha float64, tests int) bool {
+	if f.Test == "" {
+		return false
+	}
+	if f.PSI >= psi {
+		f.Reasons = append(f.Reasons, fmt.Sprintf("PSI %.4g ≥ %g", f.PSI, psi))
+	}
+	if a := alpha / float64(tests); f.PValue < a {
+		if tests > 1 {
+			f.Reasons = append(f.Reasons, fmt.Sprintf("p-value %.3g < %.3g (%g/%d, Bonferroni)", f.PValue, a, alpha, tests))
+		} else {
+			f.Reasons = append(f.Reasons, fmt.Sprintf("p-value %.3g < %g", f.PValue, a))
+		}
+	}
+	f.Drifted = len(f.Reasons) > 0
+	return f.Drifted
 }

@@ -93,7 +93,7 @@ func (t *Table) ReadParquet(r io.ReaderAt, size int64, source string, categorica
 		return fault.Usagef("%s has columns but no data rows", source)
 	}
 	t.Rows += int(rows)
-	return nil
+	return t.columnErr(source)
 }
 
 // Bounds on one page, far above what writers make (1 MiB pages are the
@@ -244,6 +244,7 @@ func converterOf(typ parquet.Type) converter {
 
 func (cv converter) add(c *Column, v parquet.Value) {
 	if v.IsNull() {
+		c.cell("", true)
 		c.Missing++
 		return
 	}

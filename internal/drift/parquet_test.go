@@ -153,7 +153,7 @@ func TestParquetStringsOfDigitsAreCategorical(t *testing.T) {
 	c := tab.Column("code")
 	require.NotNil(t, c)
 	assert.False(t, c.IsNumeric, "a BYTE_ARRAY string column is categorical even when it holds digits")
-	assert.Equal(t, []string{"1", "2", "2"}, c.Categorical)
+	assert.Equal(t, map[string]int{"1": 1, "2": 2}, c.Categories)
 }
 
 func TestRunOnTheArtifactsParquetDataset(t *testing.T) {

@@ -16,10 +16,14 @@ type Thresholds struct {
 	// Share: the data set drifted when at least this share of the tested
 	// features drifted (default 0.5).
 	Share float64 `json:"share"`
+	// Degradation: a model metric degraded when it is worse than the
+	// baseline's by more than this share of the baseline's value (default
+	// 0.05).
+	Degradation float64 `json:"degradation"`
 }
 
 // DefaultThresholds are the thresholds docs/drift.md explains.
-var DefaultThresholds = Thresholds{PSI: 0.2, Alpha: 0.05, Share: 0.5}
+var DefaultThresholds = Thresholds{PSI: 0.2, Alpha: 0.05, Share: 0.5, Degradation: 0.05}
 
 // Result is a drift report: `slipway drift -o json`, and the document the
 // gate gives policies as input.drift.
@@ -52,6 +56,13 @@ type Result struct {
 	DatasetDrift bool `json:"dataset_drift"`
 	// Thresholds are the ones applied.
 	Thresholds Thresholds `json:"thresholds"`
+	// ExactLimit is how many numbers per column and side are held for
+	// exact statistics; SketchAccuracy the relative accuracy of the sketch
+	// beyond it.
+	ExactLimit     int     `json:"exact_limit"`
+	SketchAccuracy float64 `json:"sketch_accuracy"`
+	// Model is the model's drift, with --prediction (and --target).
+	Model *Model `json:"model,omitempty"`
 }
 
 // Feature is one feature's comparison.
@@ -93,6 +104,11 @@ type Feature struct {
 	CurrentCount     int `json:"current_count"`
 	ReferenceMissing int `json:"reference_missing"`
 	CurrentMissing   int `json:"current_missing"`
+	// Approximate is true when a side had more values than the exact
+	// limit: the statistics are then those of the values moved to the
+	// quantile sketch's buckets (within SketchAccuracy relative), the
+	// KS p-value asymptotic (docs/drift.md).
+	Approximate bool `json:"approximate,omitempty"`
 	// Drifted is the decision; Reasons says which thresholds it crossed.
 	Drifted bool     `json:"drifted"`
 	Reasons []string `json:"reasons,omitempty"`
@@ -120,4 +136,16 @@ type Distribution struct {
 	// Reference and Current are the non-missing values counted in each bin.
 	Reference []int `json:"reference"`
 	Current   []int `json:"current"`
+}
+
+// ApproximateFeatures names the features whose statistics come from the
+// quantile sketch, in column order.
+func (r *Result) ApproximateFeatures() []string {
+	var out []string
+	for _, name := range r.Columns {
+		if f := r.Features[name]; f != nil && f.Approximate {
+			out = append(out, name)
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package drift
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,6 +40,27 @@ type Request struct {
 	Columns, Ignore, Categorical []string
 	// Thresholds; the zero value is DefaultThresholds.
 	Thresholds Thresholds
+	// ExactLimit is how many numbers per column and side are held for
+	// exact statistics before a quantile sketch takes over; 0 is
+	// DefaultExactLimit.
+	ExactLimit int
+	// Prediction names the column of the model's predictions; Target the
+	// true values. With Prediction, the result has a Model section, and
+	// neither column counts as a feature.
+	Target, Prediction string
+	// Task is classification or regression; "" infers it.
+	Task string
+	// BaselineMetrics is the metrics the performance is compared with: a
+	// metrics file, or a model whose signed gate attestation holds them.
+	// "" is the reference model's own gate attestation, read only when
+	// Verifies.
+	BaselineMetrics string
+	// Verifies says ReadBaseline can verify a model's gate attestations
+	// (a key is set, or unsigned ones were allowed).
+	Verifies bool
+	// ReadBaseline resolves a baseline (gate.ReadBaseline, with its trust
+	// rules); nil compares with nothing.
+	ReadBaseline func(ctx context.Context, baseline string) (map[string]any, error)
 }
 
 // Run reads the reference and the current data and compares them. A
@@ -49,11 +71,11 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		return nil, fault.Usagef("--reference is required: a CSV or Parquet file, or a model whose dataset is the reference")
 	}
 	if st, err := os.Stat(req.Reference); err == nil && st.Mode().IsRegular() {
-		ref := &Table{}
+		ref := &Table{ExactLimit: req.ExactLimit}
 		if err := readFile(ref, req.Reference, nil, req.categorical()); err != nil {
 			return nil, err
 		}
-		return compareWith(ref, req.Reference, "", req)
+		return compareWith(ctx, ref, req.Reference, "", "", req)
 	}
 	if isDataFile(req.Reference) {
 		return nil, fault.Usagef("--reference %s: no such file", req.Reference)
@@ -82,7 +104,7 @@ func FromArtifact(ctx context.Context, store oci.Store, art *modelpack.Artifact,
 	if err != nil {
 		return nil, fmt.Errorf("reading the reference %s from %s: %w", name, pinned, err)
 	}
-	ref := &Table{}
+	ref := &Table{ExactLimit: req.ExactLimit}
 	source := pinned + ":" + name
 	if isParquetName(name) || isParquet(b) {
 		err = ref.ReadParquet(bytes.NewReader(b), int64(len(b)), source, req.categorical())
@@ -92,7 +114,7 @@ func FromArtifact(ctx context.Context, store oci.Store, art *modelpack.Artifact,
 	if err != nil {
 		return nil, err
 	}
-	return compareWith(ref, pinned, name, req)
+	return compareWith(ctx, ref, pinned, name, pinned, req)
 }
 
 func datasetFile(ctx context.Context, store oci.Store, art *modelpack.Artifact, pinned, want string) (string, error) {
@@ -127,7 +149,9 @@ func orNone(s []string) string {
 	return strings.Join(s, ", ")
 }
 
-func compareWith(ref *Table, source, file string, req Request) (*Result, error) {
+// compareWith reads the current data and compares it with ref; model is
+// the reference model pinned, "" for a file.
+func compareWith(ctx context.Context, ref *Table, source, file, model string, req Request) (*Result, error) {
 	if len(req.Current) == 0 {
 		return nil, fault.Usagef("--current is required: the CSV or Parquet files (or folders of them) of the data to compare with the reference")
 	}
@@ -135,7 +159,13 @@ func compareWith(ref *Table, source, file string, req Request) (*Result, error) 
 	if err != nil {
 		return nil, err
 	}
-	cur := &Table{}
+	if req.Target != "" && req.Prediction == "" {
+		return nil, fault.Usagef("--target %s needs --prediction COL: the column of the model's predictions to score against it", req.Target)
+	}
+	if req.Task != "" && req.Task != TaskClassification && req.Task != TaskRegression {
+		return nil, fault.Usagef("--task %q: want %s or %s", req.Task, TaskClassification, TaskRegression)
+	}
+	cur := &Table{ExactLimit: req.ExactLimit, Keep: map[string]bool{req.Target: req.Target != "", req.Prediction: req.Prediction != ""}}
 	for _, c := range current {
 		if err := readFile(cur, c, req.Stdin, req.categorical()); err != nil {
 			return nil, err
@@ -143,6 +173,13 @@ func compareWith(ref *Table, source, file string, req Request) (*Result, error) 
 	}
 	if err := cur.checkRows(2, "the current data"); err != nil {
 		return nil, err
+	}
+	var refPred, curPred, curTarget *Column
+	var refCol string
+	if req.Prediction != "" {
+		if refPred, curPred, curTarget, refCol, err = req.modelColumns(ref, cur); err != nil {
+			return nil, err
+		}
 	}
 	if err := req.selectColumns(ref, cur); err != nil {
 		return nil, err
@@ -153,6 +190,12 @@ func compareWith(ref *Table, source, file string, req Request) (*Result, error) 
 	}
 	res := Compare(ref, cur, th)
 	res.Reference, res.ReferenceFile = source, file
+	res.ExactLimit, res.SketchAccuracy = cmp.Or(req.ExactLimit, DefaultExactLimit), SketchAccuracy
+	if req.Prediction != "" {
+		if res.Model, err = req.modelDrift(ctx, refPred, curPred, curTarget, refCol, model, th); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 
@@ -266,11 +309,14 @@ func (req Request) selectColumns(ref, cur *Table) error {
 }
 
 // Err is what the result means for the exit code: a refusal when the data
-// set drifted, nil otherwise.
+// set or the model drifted, nil otherwise.
 func (r *Result) Err() error {
 	if r.DatasetDrift {
 		return fault.Deniedf("dataset drift: %d of %d features drifted (%.0f%%, threshold %.0f%%)",
 			r.Drifted, r.Tested, 100*r.ShareDrifted, 100*r.Thresholds.Share)
+	}
+	if r.Model != nil && r.Model.Drifted {
+		return fault.Deniedf("model drift: %s", strings.Join(r.Model.Reasons, "; "))
 	}
 	return nil
 }

@@ -14,22 +14,40 @@ func Wasserstein(a, b []float64) float64 {
 	return wassersteinSorted(x, y)
 }
 
+// wassersteinSorted walks the pooled values in order (a merge of the two
+// sorted samples) and sums |F_x − F_y| times the gap to the next value.
 func wassersteinSorted(x, y []float64) float64 {
-	all := make([]float64, 0, len(x)+len(y))
-	all = append(append(all, x...), y...)
-	slices.Sort(all)
 	n1, n2 := float64(len(x)), float64(len(y))
 	var i, j int
 	var sum float64
-	for k := 0; k+1 < len(all); k++ {
-		v := all[k]
+	for i+j+1 < len(x)+len(y) {
+		var v float64
+		if j >= len(y) || (i < len(x) && x[i] <= y[j]) {
+			v = x[i]
+		} else {
+			v = y[j]
+		}
+		// Every pooled copy of v gives one term; all but the last have a
+		// gap of 0, so they add nothing, and the counts below already
+		// include every copy, as the scan over the sorted pool does at
+		// v's last copy.
 		for i < len(x) && x[i] <= v {
 			i++
 		}
 		for j < len(y) && y[j] <= v {
 			j++
 		}
-		sum += math.Abs(float64(i)/n1-float64(j)/n2) * (all[k+1] - v)
+		if i+j >= len(x)+len(y) {
+			break
+		}
+		next := math.Inf(1)
+		if i < len(x) {
+			next = x[i]
+		}
+		if j < len(y) {
+			next = min(next, y[j])
+		}
+		sum += math.Abs(float64(i)/n1-float64(j)/n2) * (next - v)
 	}
 	return sum
 }

@@ -112,7 +112,11 @@ func DriftMarkdown(w io.Writer, res *drift.Result) error {
 		if f.Drifted {
 			drifted = "❌ " + cell(strings.Join(f.Reasons, "; "))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", code(n), f.Kind, f.Test,
+		test := f.Test
+		if f.Approximate {
+			test += " ≈"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", code(n), f.Kind, test,
 			g4(f.Statistic), strconv.FormatFloat(f.PValue, 'g', 3, 64), g4(f.PSI), g4(f.JS), missing, drifted)
 	}
 	var notes []string
@@ -120,6 +124,10 @@ func DriftMarkdown(w io.Writer, res *drift.Result) error {
 		if u := res.Features[n].UnseenCategories; len(u) > 0 {
 			notes = append(notes, fmt.Sprintf("- %s: categories the reference never has: %s", code(n), codes(u)))
 		}
+	}
+	if approx := res.ApproximateFeatures(); len(approx) > 0 {
+		notes = append(notes, fmt.Sprintf("- ≈ Approximate (more than %d values on a side: quantile sketch, each value within %g%%, KS p-value asymptotic): %s",
+			res.ExactLimit, 100*res.SketchAccuracy, codes(approx)))
 	}
 	if len(res.OnlyInReference) > 0 {
 		notes = append(notes, "- Only in the reference (not compared): "+codes(res.OnlyInReference))
@@ -129,6 +137,9 @@ func DriftMarkdown(w io.Writer, res *drift.Result) error {
 	}
 	if len(notes) > 0 {
 		b.WriteString("\n" + strings.Join(notes, "\n") + "\n")
+	}
+	if res.Model != nil {
+		modelMarkdown(&b, res.Model)
 	}
 	th := res.Thresholds
 	fmt.Fprintf(&b, "\n<sub>slipway drift · a feature drifts at PSI ≥ %g or p-value < %g/%d (Bonferroni)</sub>\n", th.PSI, th.Alpha, max(res.Tested, 1))

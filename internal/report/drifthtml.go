@@ -39,6 +39,17 @@ type htmlReport struct {
 	OnlyInCurrent              []string
 	PSI, Alpha                 string
 	Tested                     int
+	Model                      *htmlModel
+	Approximate                string
+}
+
+// htmlModel is the model section: verdict, predictions, metrics.
+type htmlModel struct {
+	Verdict, Task, Target string
+	Rows                  int
+	Baseline              string
+	Metrics               []modelRow
+	Notes                 []string
 }
 
 type htmlFeature struct {
@@ -85,15 +96,24 @@ func DriftHTML(w io.Writer, res *drift.Result) error {
 	if res.ReferenceFile != "" {
 		r.Reference += " (" + res.ReferenceFile + ")"
 	}
+	if m := res.Model; m != nil {
+		r.Model = &htmlModel{Verdict: modelVerdict(m), Task: m.Task, Target: m.Target, Rows: m.Rows,
+			Baseline: m.Baseline, Metrics: modelRows(m), Notes: m.Notes}
+		r.Features = append(r.Features, htmlFeatureOf("prediction "+m.Prediction+" (reference: "+m.PredictionReference+")", m.PredictionDrift))
+	}
 	for _, n := range bySeverity(res) {
 		r.Features = append(r.Features, htmlFeatureOf(n, res.Features[n]))
+	}
+	if approx := res.ApproximateFeatures(); len(approx) > 0 {
+		r.Approximate = fmt.Sprintf("≈ approximate (more than %d values on a side: quantile sketch, each value within %g%%, KS p-value asymptotic): %s",
+			res.ExactLimit, 100*res.SketchAccuracy, strings.Join(approx, ", "))
 	}
 	return driftTemplate.Execute(w, r)
 }
 
 func htmlFeatureOf(name string, f *drift.Feature) htmlFeature {
 	h := htmlFeature{
-		Name: name, Kind: f.Kind, Test: f.Test, Method: f.Method,
+		Name: name, Kind: f.Kind, Test: f.Test, Method: f.Method + map[bool]string{true: ", approximate"}[f.Approximate],
 		Statistic: g4(f.Statistic), PValue: strconv.FormatFloat(f.PValue, 'g', 3, 64), PSI: g4(f.PSI), JS: g4(f.JS),
 		ReferenceCount: f.ReferenceCount, CurrentCount: f.CurrentCount,
 		ReferenceMissing: f.ReferenceMissing, CurrentMissing: f.CurrentMissing,
