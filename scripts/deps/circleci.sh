@@ -8,7 +8,9 @@ circleci_tools() {
 	local missing=() spec
 	mkdir -p "$SLIPWAY_TOOLS_DIR/npm"
 	for spec in "${CIRCLECI_NPM_TOOLS[@]}"; do
-		npm_has "${spec%@*}" "${spec##*@}" || missing+=("$spec")
+		# The parser's package.json says "v0.10.0-alpha.3": accept the v.
+		grep -qE "\"version\": \"v?${spec##*@}" "$SLIPWAY_TOOLS_DIR/npm/node_modules/${spec%@*}/package.json" 2>/dev/null ||
+			missing+=("$spec")
 	done
 	((${#missing[@]} > 0)) || return 0
 	log "installing ${missing[*]} (npm)"
