@@ -9,7 +9,7 @@ source_hash() {
 	(
 		cd "$src"
 		{
-			printf '%s\0' go.mod go.sum
+			for f in go.mod go.sum; do [ ! -f "$f" ] || printf '%s\0' "$f"; done
 			find cmd internal policies -type f ! -name '*_test.go' ! -path '*/testdata/*' -print0 2>/dev/null || true
 		} | LC_ALL=C sort -z | xargs -0 sh -c 'if command -v sha256sum >/dev/null 2>&1; then sha256sum "$@"; else shasum -a 256 "$@"; fi' sh |
 			{ if command -v sha256sum >/dev/null 2>&1; then sha256sum; else shasum -a 256; fi; } | cut -c1-12
