@@ -48,9 +48,9 @@ orb=$src/plugins/circleci/orb.yml
 if [[ -f $orb ]]; then
 	block=$(mktemp)
 	{
-		printf '          SLIPWAY_PINNED_VERSION: %s\n' "$version"
-		printf '          SLIPWAY_PINNED_SUMS: |\n'
-		sed 's/^/            /' "$dist/SHA256SUMS"
+		printf '            SLIPWAY_PINNED_VERSION: %s\n' "$version"
+		printf '            SLIPWAY_PINNED_SUMS: |\n'
+		sed 's/^/              /' "$dist/SHA256SUMS"
 	} >"$block"
 	awk -v block="$block" '
 		/# BEGIN pinned release/ { print; while ((getline line < block) > 0) print line; skip = 1; next }
