@@ -109,3 +109,21 @@ func TestActionEmptyInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestActionDocsGHCR checks the documented workflows (issue item 4): a
+// snippet that pushes to ghcr.io with the GITHUB_TOKEN declares
+// `packages: write`, without which the push is refused.
+func TestActionDocsGHCR(t *testing.T) {
+	for _, rel := range []string{"actions/README.md", "README.md"} {
+		b, err := os.ReadFile(filepath.Join(repoRoot, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, block := range strings.Split(string(b), "```yaml")[1:] {
+			block, _, _ = strings.Cut(block, "```")
+			if strings.Contains(block, "to: ghcr.io/") && strings.Contains(block, "secrets.GITHUB_TOKEN") && !strings.Contains(block, "packages: write") {
+				t.Errorf("%s: yaml block %d pushes to ghcr.io with the GITHUB_TOKEN but lacks permissions: packages: write", rel, i+1)
+			}
+		}
+	}
+}
