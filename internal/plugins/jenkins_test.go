@@ -349,7 +349,9 @@ func TestJenkinsSteps(t *testing.T) {
 		r := results["gate-warnings-ng"]
 		dir := outputDir(t, r, "gate")
 		ri := r.called("recordIssues")
-		var args struct{ Tool struct{ Sarif struct{ Pattern string } } }
+		var args struct {
+			Tool struct{ Sarif struct{ Pattern string } }
+		}
 		if len(ri) == 1 {
 			json.Unmarshal(ri[0].Args, &args)
 		}
