@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/slipwayhq/slipway/internal/fault"
@@ -26,12 +27,18 @@ type jenkinsPublisher struct {
 	reports map[string]string
 }
 
+// jenkinsDirVariable names a folder for the outputs and report files, so
+// that steps running in parallel in one workspace (the Jenkins library gives
+// each call its own folder) do not overwrite each other's files.
+const jenkinsDirVariable = "SLIPWAY_JENKINS_DIR"
+
 func newJenkins(o options) *jenkinsPublisher {
+	dir := o.getenv(jenkinsDirVariable)
 	if o.outputsPath == "" {
-		o.outputsPath = "slipway-outputs.json"
+		o.outputsPath = filepath.Join(dir, "slipway-outputs.json")
 	}
 	if o.reportPath == "" {
-		o.reportPath = "slipway-report.md"
+		o.reportPath = filepath.Join(dir, "slipway-report.md")
 	}
 	return &jenkinsPublisher{o: o, outputs: map[string]string{}, reports: map[string]string{}}
 }

@@ -38,6 +38,16 @@ func TestJenkinsReport(t *testing.T) {
 	require.NoError(t, p.Annotate(nil))
 }
 
+func TestJenkinsDir(t *testing.T) {
+	dir := t.TempDir()
+	p := New(Jenkins, WithGetenv(env(map[string]string{"SLIPWAY_JENKINS_DIR": dir})))
+	require.NoError(t, p.SetOutputs(map[string]string{"decision": "pass"}))
+	require.NoError(t, p.Summary(context.Background(), "iris", irisMarker, "## iris: pass\n"))
+	for _, f := range []string{"slipway-outputs.json", "slipway-report.md"} {
+		assert.FileExists(t, filepath.Join(dir, f), "with SLIPWAY_JENKINS_DIR=%s", dir)
+	}
+}
+
 func TestLocalDoesNothing(t *testing.T) {
 	t.Chdir(t.TempDir())
 	p := New(Local)

@@ -107,8 +107,9 @@ var (
 // comes from a step, and the inputs of a verb's action are its CLI flags.
 func TestActionManifests(t *testing.T) {
 	// Inputs that are not flags of the verb: positional arguments, and the
-	// action's own.
-	notFlags := map[string]bool{"dir": true, "ref": true, "model": true, "working-directory": true, "password": true, "command": true, "args": true}
+	// action's own (slipway-version picks the binary the install step gets).
+	notFlags := map[string]bool{"dir": true, "ref": true, "model": true, "working-directory": true, "password": true, "command": true, "args": true,
+		"slipway-version": true}
 	for _, path := range actionManifests(t) {
 		rel, _ := filepath.Rel(repoRoot, path)
 		t.Run(rel, func(t *testing.T) {
@@ -148,6 +149,13 @@ func TestActionManifests(t *testing.T) {
 			}
 			if len(m.Runs.Steps) == 0 || m.Runs.Steps[0].ID != "install" || !strings.Contains(m.Runs.Steps[0].Run, "install.sh") {
 				t.Errorf("%s: the first step must be the install step (id install, running actions/lib/install.sh)", rel)
+			} else if m.Runs.Steps[0].Env["SLIPWAY_VERSION"] != "${{ inputs.slipway-version }}" {
+				t.Errorf("%s: the install step must take SLIPWAY_VERSION from the slipway-version input", rel)
+			}
+			for _, common := range []string{"slipway-version", "insecure", "quiet", "username", "password", "working-directory"} {
+				if _, ok := m.Inputs[common]; !ok {
+					t.Errorf("%s: lacks the input %s every Slipway action takes", rel, common)
+				}
 			}
 			for name, in := range m.Inputs {
 				if in.Description == "" {

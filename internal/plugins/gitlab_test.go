@@ -2,6 +2,8 @@ package plugins
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,6 +45,7 @@ func TestGitLabPipeline(t *testing.T) {
 		t.Fatalf("gitlab-ci-local --file examples/gitlab/.gitlab-ci.yml: exit %d\n%s", code, out)
 	}
 	logHas(t, "gitlab-ci-local", out,
+		"gate pass, attestation oci:.slipway/iris-classifier@sha256:",
 		" PASS  slipway-pack", " PASS  slipway-gate", " PASS  slipway-build", " PASS  slipway-promote-staging", " PASS  verdict",
 		"packed iris-classifier 1.0.0: oci:.slipway/iris-classifier@sha256:",
 		// The outputs reached the last job through the dotenv reports.
@@ -63,11 +66,14 @@ func TestGitLabComponents(t *testing.T) {
 		"pack.json":    "{\n  \"digest\": \"sha256:aaa\",\n  \"name\": \"iris\",\n  \"reference\": \"registry.example.com/ml/iris@sha256:aaa\",\n  \"version\": \"1.4.0\"\n}\n",
 		"build.json":   "{\n  \"digest\": \"sha256:bbb\",\n  \"reference\": \"registry.example.com/ml/iris-server@sha256:bbb\"\n}\n",
 		"promote.json": "{\n  \"record\": {\n    \"digest\": \"sha256:bbb\",\n    \"previous\": \"sha256:999\"\n  },\n  \"reference\": \"registry.example.com/ml/iris-server@sha256:bbb\"\n}\n",
+		// What slipway writes to slipway.env itself: the same keys for every verb.
+		"gate.env":    "SLIPWAY_DECISION=pass\nSLIPWAY_DIGEST=sha256:gate\n",
+		"build.env":   "SLIPWAY_DIGEST=sha256:build\nSLIPWAY_IMAGE=x\n",
+		"promote.env": "SLIPWAY_DIGEST=sha256:promote\n",
 	} {
 		os.WriteFile(filepath.Join(fake, name), []byte(content), 0o644)
 	}
-	pipeline := `stages: [pack, gate, build, promote, check]
-include:
+	pipeline := `include:
   - local: plugins/gitlab/templates/pack.yml
     inputs:
       slipway: internal/plugins/testdata/fake-slipway
@@ -109,9 +115,10 @@ include:
       env: production
       key: gate.pub
 check:
-  stage: check
+  stage: .post
   script:
     - 'echo "promoted=$SLIPWAY_PROMOTE_REFERENCE previous=$SLIPWAY_PROMOTE_PREVIOUS model=$SLIPWAY_MODEL_REFERENCE"'
+    - 'echo "gate=$SLIPWAY_GATE_DECISION gate-digest=$SLIPWAY_GATE_DIGEST image-digest=$SLIPWAY_IMAGE_DIGEST unscoped=${SLIPWAY_DIGEST:-none}"'
 `
 	if err := os.WriteFile(filepath.Join(dir, "components.yml"), []byte(pipeline), 0o644); err != nil {
 		t.Fatal(err)
@@ -153,6 +160,11 @@ check:
 	if w := "promoted=registry.example.com/ml/iris-server@sha256:bbb previous=sha256:999 model=registry.example.com/ml/iris@sha256:aaa"; !strings.Contains(out, w) {
 		t.Errorf("the check job did not see the outputs: want %q in\n%s", w, out)
 	}
+	// Each verb's outputs are scoped to it (issue item 3): the gate's digest
+	// survives the build and promote jobs that also set one.
+	if w := "gate=pass gate-digest=sha256:gate image-digest=sha256:bbb unscoped=none"; !strings.Contains(out, w) {
+		t.Errorf("the check job did not see the scoped outputs: want %q in\n%s", w, out)
+	}
 }
 
 // gitlabHostile is hostile as an input: GitLab expands variable references
@@ -181,6 +193,11 @@ func TestGitLabInputs(t *testing.T) {
 		{"missing required input", "stages: [gate]\ninclude:\n  - local: plugins/gitlab/templates/gate.yml\n", "`metrics` input: required value has not been provided"},
 		{"value outside options", "stages: [pack]\ninclude:\n  - local: plugins/gitlab/templates/pack.yml\n    inputs:\n      bump: huge\n", "`bump` input: `huge` cannot be used"},
 		{"wrong type", "stages: [pack]\ninclude:\n  - local: plugins/gitlab/templates/pack.yml\n    inputs:\n      no-cache: maybe\n", "`no-cache` input"},
+		// regex (issue item 3): env becomes a job name, an environment and a
+		// resource group; job-prefix a job name; version a tag.
+		{"env outside its regex", "include:\n  - local: plugins/gitlab/templates/promote.yml\n    inputs:\n      env: \"prod; x\"\n", "`env` input: `prod; x` does not match required regex"},
+		{"job-prefix outside its regex", "include:\n  - local: plugins/gitlab/templates/pack.yml\n    inputs:\n      job-prefix: \"a b:\"\n", "`job-prefix` input: `a b:` does not match required regex"},
+		{"version outside its regex", "include:\n  - local: plugins/gitlab/templates/pack.yml\n    inputs:\n      version: v1.0\n", "`version` input: `v1.0` does not match required regex"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := strings.ReplaceAll(tc.name, " ", "-") + ".yml"
@@ -296,8 +313,7 @@ func TestAssembleCatalog(t *testing.T) {
 	os.WriteFile(filepath.Join(fake, "pack.json"), []byte("{\n  \"reference\": \"oci:.slipway/m@sha256:ccc\"\n}\n"), 0o644)
 	script, _ := os.ReadFile(filepath.Join(repoRoot, "internal", "plugins", "testdata", "fake-slipway"))
 	os.WriteFile(filepath.Join(out, "fake-slipway"), script, 0o755)
-	os.WriteFile(filepath.Join(out, "use.yml"), []byte(`stages: [pack]
-include:
+	os.WriteFile(filepath.Join(out, "use.yml"), []byte(`include:
   - component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/pack@$CI_COMMIT_SHA
     inputs:
       slipway: ./fake-slipway
@@ -313,6 +329,66 @@ include:
 	}
 	if b, err := os.ReadFile(filepath.Join(fake, "pack.argv")); err != nil || !strings.HasPrefix(string(b), "pack\x00") || !strings.HasSuffix(string(b), "\x00--\x00model\x00") {
 		t.Errorf("the catalog's pack component ran slipway with %q (%v)", b, err)
+	}
+}
+
+// TestCatalogPipeline runs the catalog project's own pipeline (issue item
+// 3): it includes every component at $CI_COMMIT_SHA from the project itself
+// and runs them, with the real slipway, on the example model.
+func TestCatalogPipeline(t *testing.T) {
+	requireLinux(t)
+	bash := tool(t, "bash", "")
+	out := t.TempDir()
+	if log, code := run(t, time.Minute, repoRoot, environ(), bash, filepath.Join(repoRoot, "plugins", "gitlab", "scripts", "assemble-catalog.sh"), out, "v1.2.3"); code != 0 {
+		t.Fatalf("assemble-catalog.sh: exit %d\n%s", code, log)
+	}
+	pipeline, _ := os.ReadFile(filepath.Join(out, ".gitlab-ci.yml"))
+	for _, verb := range verbs {
+		if w := "- component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/" + verb + "@$CI_COMMIT_SHA"; !strings.Contains(string(pipeline), w) {
+			t.Errorf("the catalog pipeline lacks %q:\n%s", w, pipeline)
+		}
+	}
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"remote", "add", "origin", "git@127.0.0.1:slipwayhq/slipway.git"}, {"add", "-A"}, {"commit", "-q", "-m", "components"}} {
+		if l, c := run(t, time.Minute, out, environ("GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com"), "git", args...); c != 0 {
+			t.Fatalf("git %s: %s", strings.Join(args, " "), l)
+		}
+	}
+	log, code := gitlabCILocal(t, out, []string{slipway(t)}, []string{"SLIPWAY_CACHE_DIR=" + filepath.Join(out, ".cache")})
+	if code != 0 {
+		t.Fatalf("gitlab-ci-local of the catalog project's pipeline: exit %d\n%s", code, log)
+	}
+	logHas(t, "the catalog pipeline", log, " PASS  slipway-pack", " PASS  slipway-gate", " PASS  slipway-build", " PASS  slipway-promote-staging",
+		"gate pass, attestation oci:.slipway/iris-classifier@sha256:")
+}
+
+// TestGitLabRemoteInclude includes the components the way the README tells a
+// GitLab user to take them from this GitHub repository, `include: remote:`
+// with inputs, from an HTTP server holding the repository's files.
+func TestGitLabRemoteInclude(t *testing.T) {
+	dir := copyRepo(t)
+	srv := httptest.NewServer(http.FileServer(http.Dir(repoRoot)))
+	defer srv.Close()
+	fake := t.TempDir()
+	os.WriteFile(filepath.Join(fake, "pack.json"), []byte("{\n  \"reference\": \"oci:.slipway/m@sha256:ccc\"\n}\n"), 0o644)
+	pipeline := `include:
+  - remote: ` + srv.URL + `/plugins/gitlab/templates/pack.yml
+    inputs:
+      slipway: internal/plugins/testdata/fake-slipway
+      dir: model
+      version: 1.2.0
+  - remote: ` + srv.URL + `/plugins/gitlab/templates/gate.yml
+    inputs:
+      slipway: internal/plugins/testdata/fake-slipway
+      metrics: eval.json
+`
+	os.WriteFile(filepath.Join(dir, "remote.yml"), []byte(pipeline), 0o644)
+	out, code := gitlabCILocal(t, dir, nil, []string{"FAKE_SLIPWAY_DIR=" + fake}, "--file", "remote.yml")
+	if code != 0 {
+		t.Fatalf("gitlab-ci-local with include: remote: exit %d\n%s", code, out)
+	}
+	b, err := os.ReadFile(filepath.Join(fake, "gate.argv"))
+	if err != nil || !strings.HasSuffix(string(b), "\x00--\x00oci:.slipway/m@sha256:ccc\x00") {
+		t.Errorf("the remotely included gate ran slipway with %q (%v), want the pack job's reference", b, err)
 	}
 }
 
@@ -420,11 +496,9 @@ func TestGitLabScriptsBusybox(t *testing.T) {
 			if !slices.Equal(args, want[verb]) {
 				t.Errorf("%s under busybox sh ran slipway with\n%q\nwant\n%q", verb, args, want[verb])
 			}
-			if verb != "gate" { // the gate's dotenv is slipway's own
-				env, err := os.ReadFile(filepath.Join(work, "slipway.env"))
-				if err != nil || !strings.Contains(string(env), "_REFERENCE=oci:.slipway/m") {
-					t.Errorf("%s: slipway.env = %q (%v), want the reference", verb, env, err)
-				}
+			dotenv, err := os.ReadFile(filepath.Join(work, "slipway-"+verb+".env"))
+			if err != nil || !strings.Contains(string(dotenv), "_REFERENCE=oci:.slipway/m") {
+				t.Errorf("%s: slipway-%s.env = %q (%v), want the reference", verb, verb, dotenv, err)
 			}
 		})
 	}

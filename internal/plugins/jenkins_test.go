@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -23,6 +24,7 @@ type jenkinsScenario struct {
 	Jenkinsfile string            `json:"jenkinsfile,omitempty"`
 	Workspace   string            `json:"workspace"`
 	ProcessEnv  map[string]string `json:"processEnv"`
+	Plugins     []string          `json:"plugins,omitempty"` // Jenkins plugins it has: warnings-ng
 
 	fake map[string]string // files for fake-slipway: VERB.json, VERB.exit
 }
@@ -62,6 +64,12 @@ func (r jenkinsResult) steps() []string {
 // runJenkins runs the scenarios through harness.groovy in one JVM.
 func runJenkins(t *testing.T, scenarios []*jenkinsScenario) map[string]jenkinsResult {
 	t.Helper()
+	return runJenkinsLibrary(t, filepath.Join(repoRoot, "plugins", "jenkins"), scenarios)
+}
+
+// runJenkinsLibrary runs the scenarios against the library in lib.
+func runJenkinsLibrary(t *testing.T, lib string, scenarios []*jenkinsScenario) map[string]jenkinsResult {
+	t.Helper()
 	requireLinux(t)
 	groovy := tool(t, "groovy", "")
 	tool(t, "bash", "")
@@ -83,7 +91,6 @@ func runJenkins(t *testing.T, scenarios []*jenkinsScenario) map[string]jenkinsRe
 		t.Fatal(err)
 	}
 	testdata := filepath.Join(repoRoot, "internal", "plugins", "testdata", "jenkins")
-	lib := filepath.Join(repoRoot, "plugins", "jenkins")
 	log, code := run(t, 2*time.Minute, dir, env, groovy,
 		"-cp", filepath.Join(lib, "src")+string(os.PathListSeparator)+filepath.Join(testdata, "stubs"),
 		filepath.Join(testdata, "harness.groovy"), lib, in, out)
@@ -139,9 +146,10 @@ func argvOf(t *testing.T, sc *jenkinsScenario, verb string) []string {
 	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
 }
 
-// wantEnv is withEnv's list for argv: the binary, then one variable per argument.
-func wantEnv(binary string, argv ...string) []string {
-	env := []string{"SLIPWAY_BIN=" + binary}
+// wantEnv is withEnv's list for argv: the binary, the call's output folder,
+// then one variable per argument.
+func wantEnv(binary, dir string, argv ...string) []string {
+	env := []string{"SLIPWAY_BIN=" + binary, "SLIPWAY_JENKINS_DIR=" + dir}
 	for i, a := range argv {
 		env = append(env, fmt.Sprintf("SLIPWAY_ARG_%d=%s", i, a))
 	}
@@ -149,12 +157,22 @@ func wantEnv(binary string, argv ...string) []string {
 }
 
 // wantScript is the fixed script the steps give sh for n arguments.
-func wantScript(n int, out string) string {
-	s := `"$SLIPWAY_BIN"`
+func wantScript(n int) string {
+	s := `mkdir -p "$SLIPWAY_JENKINS_DIR" && "$SLIPWAY_BIN"`
 	for i := range n {
 		s += fmt.Sprintf(` "$SLIPWAY_ARG_%d"`, i)
 	}
-	return s + " >" + out
+	return s + ` >"$SLIPWAY_JENKINS_DIR/result.json"`
+}
+
+// outputDir is the call's own folder a step returned: slipway-runs/VERB-….
+func outputDir(t *testing.T, r jenkinsResult, verb string) string {
+	t.Helper()
+	dir, _ := r.Returned["outputDir"].(string)
+	if !regexp.MustCompile(`^slipway-runs/` + verb + `-[0-9a-f]{8}$`).MatchString(dir) {
+		t.Errorf("%s: outputDir %q, want slipway-runs/%s-<8 hex digits>", r.Name, dir, verb)
+	}
+	return dir
 }
 
 // TestJenkinsSteps loads each step of the shared library with the pipeline
@@ -182,6 +200,10 @@ func TestJenkinsSteps(t *testing.T) {
 		"baseline": "oci:.slipway/iris:1.3.0", "baselineKey": "keys/gate.pub", "current": []any{"data/today.csv", "data/b dir/y.csv"},
 		"timeout": "2m",
 	}, map[string]string{"gate.json": gateJSON("pass")}))
+	warningsNG := fakeScenario(t, "gate-warnings-ng", "slipwayGate", map[string]any{"ref": "r:1", "metrics": "m.json"},
+		map[string]string{"gate.json": gateJSON("pass")})
+	warningsNG.Plugins = []string{"warnings-ng"}
+	add(warningsNG)
 	add(fakeScenario(t, "gate-insecure-unsigned", "slipwayGate", map[string]any{"ref": "r:1", "metrics": "m.json", "baseline": "r:0",
 		"insecureUnsigned": true, "current": "today.csv"}, map[string]string{"gate.json": gateJSON("pass")}))
 	add(fakeScenario(t, "gate-wrong-type", "slipwayGate", map[string]any{"ref": "r:1", "metrics": "m.json", "insecureUnsigned": "yes",
@@ -223,22 +245,28 @@ func TestJenkinsSteps(t *testing.T) {
 			ReturnStatus bool
 		}
 		json.Unmarshal(sh[0].Args, &args)
-		if want := wantScript(len(argv), "slipway-pack.json"); args.Script != want || !args.ReturnStatus {
+		if want := wantScript(len(argv)); args.Script != want || !args.ReturnStatus {
 			t.Errorf("slipwayPack sh script = %q (returnStatus %v), want %q", args.Script, args.ReturnStatus, want)
 		}
-		if want := wantEnv("slipway", argv...); !slices.Equal(sh[0].Env, want) {
+		dir := outputDir(t, r, "pack")
+		if want := wantEnv("slipway", dir, argv...); !slices.Equal(sh[0].Env, want) {
 			t.Errorf("slipwayPack withEnv = %q, want %q", sh[0].Env, want)
 		}
 		if got := argvOf(t, s, "pack"); !slices.Equal(got, argv) {
 			t.Errorf("slipway got argv %q, want %q", got, argv)
 		}
 		want := map[string]any{"name": "iris", "version": "1.4.0", "reference": "oci:.slipway/iris@sha256:aaa",
-			"digest": "sha256:aaa", "lock": "slipway.lock", "unchanged": false, "exitCode": float64(0)}
+			"digest": "sha256:aaa", "lock": "slipway.lock", "unchanged": false, "exitCode": float64(0), "outputDir": dir}
 		if fmt.Sprint(r.Returned) != fmt.Sprint(want) {
 			t.Errorf("slipwayPack returned %v, want %v", r.Returned, want)
 		}
 		if a := r.called("archiveArtifacts"); len(a) != 1 || !strings.Contains(string(a[0].Args), `"slipway.lock"`) {
 			t.Errorf("slipwayPack archived %v, want the lock file", a)
+		}
+		// Plain Java maps and lists: what CPS can serialise (issue item 2).
+		var keys []string
+		if j := r.called("readJSON"); len(j) != 1 || json.Unmarshal(j[0].Args, &keys) != nil || !slices.Equal(keys, []string{"returnPojo", "text"}) {
+			t.Errorf("slipwayPack readJSON calls %v, want one with returnPojo and text", j)
 		}
 	})
 
@@ -286,11 +314,13 @@ func TestJenkinsSteps(t *testing.T) {
 		if r.Error != "" {
 			t.Fatalf("slipwayGate: error %q", r.Error)
 		}
+		dir := outputDir(t, r, "gate")
 		argv := []string{"gate", "--metrics", "eval.json", "--policy", "policies", "--policy", "extra.rego",
 			"--data", "thresholds.yaml", "--baseline", "oci:.slipway/iris:1.3.0", "--baseline-key", "keys/gate.pub",
 			"--current", "data/today.csv", "--current", "data/b dir/y.csv",
-			"--key", "gate.key", "--report", "sarif=gate.sarif", "--report", "junit=slipway-gate.xml",
-			"--report", "markdown=slipway-gate.md", "--timeout", "2m", "--output", "json", "--", "oci:.slipway/iris:1.4.0"}
+			"--key", "gate.key", "--report", "sarif=gate.sarif", "--report", "junit=" + dir + "/slipway-gate.xml",
+			"--report", "sarif=" + dir + "/slipway-gate.sarif", "--report", "markdown=" + dir + "/slipway-gate.md",
+			"--timeout", "2m", "--output", "json", "--", "oci:.slipway/iris:1.4.0"}
 		if got := argvOf(t, s, "gate"); !slices.Equal(got, argv) {
 			t.Errorf("slipway got argv %q, want %q", got, argv)
 		}
@@ -298,24 +328,57 @@ func TestJenkinsSteps(t *testing.T) {
 			t.Errorf("credentialsId: slipway saw SLIPWAY_REGISTRY_USERNAME %q, want the credential's", got)
 		}
 		for k, want := range map[string]any{"decision": "pass", "reference": "oci:.slipway/iris@sha256:aaa", "digest": "sha256:aaa",
-			"version": "1.4.0", "report": "slipway-gate.md", "exitCode": float64(0)} {
+			"version": "1.4.0", "report": dir + "/slipway-gate.md", "exitCode": float64(0)} {
 			if r.Returned[k] != want {
 				t.Errorf("slipwayGate returned %s=%v, want %v", k, r.Returned[k], want)
 			}
 		}
-		wantSteps := []string{"withEnv", "withCredentials", "sh", "readFile", "readJSON", "junit", "archiveArtifacts"}
+		wantSteps := []string{"withEnv", "withCredentials", "sh", "readFile", "readJSON", "junit", "echo", "archiveArtifacts"}
 		if got := r.steps(); !slices.Equal(got, wantSteps) {
 			t.Errorf("slipwayGate called %v, want %v", got, wantSteps)
 		}
-		if j := r.called("junit"); len(j) != 1 || !strings.Contains(string(j[0].Args), `"slipway-gate.xml"`) {
-			t.Errorf("slipwayGate junit calls %v, want slipway-gate.xml", j)
+		if j := r.called("junit"); len(j) != 1 || !strings.Contains(string(j[0].Args), `"`+dir+`/slipway-gate.xml"`) {
+			t.Errorf("slipwayGate junit calls %v, want %s/slipway-gate.xml", j, dir)
+		}
+		if a := r.called("archiveArtifacts"); len(a) != 1 || !strings.Contains(string(a[0].Args), `"`+dir+`/**"`) {
+			t.Errorf("slipwayGate archived %v, want its own folder %s", a, dir)
+		}
+	})
+
+	t.Run("gate hands its SARIF to warnings-ng when it is installed", func(t *testing.T) {
+		r := results["gate-warnings-ng"]
+		dir := outputDir(t, r, "gate")
+		ri := r.called("recordIssues")
+		var args struct {
+			Tool struct{ Sarif struct{ Pattern string } }
+		}
+		if len(ri) == 1 {
+			json.Unmarshal(ri[0].Args, &args)
+		}
+		if r.Error != "" || len(ri) != 1 || args.Tool.Sarif.Pattern != dir+"/slipway-gate.sarif" {
+			t.Errorf("slipwayGate with warnings-ng: error %q, recordIssues calls %s; want one with the SARIF of %s", r.Error, ri, dir)
+		}
+		if len(results["gate-pass"].called("recordIssues")) != 0 {
+			t.Errorf("slipwayGate without warnings-ng called recordIssues")
+		}
+	})
+
+	t.Run("every call has its own output folder", func(t *testing.T) {
+		dirs := map[string]bool{}
+		for _, name := range []string{"gate-pass", "gate-warnings-ng", "gate-insecure-unsigned", "gate-warn"} {
+			dirs[outputDir(t, results[name], "gate")] = true
+		}
+		if len(dirs) != 4 {
+			t.Errorf("four gates wrote to %d folders, want four: %v", len(dirs), dirs)
 		}
 	})
 
 	t.Run("gate takes insecureUnsigned as a boolean and current as a string or a list", func(t *testing.T) {
 		r := results["gate-insecure-unsigned"]
+		dir := outputDir(t, r, "gate")
 		argv := []string{"gate", "--metrics", "m.json", "--baseline", "r:0", "--insecure-unsigned", "--current", "today.csv",
-			"--report", "junit=slipway-gate.xml", "--report", "markdown=slipway-gate.md", "--output", "json", "--", "r:1"}
+			"--report", "junit=" + dir + "/slipway-gate.xml", "--report", "sarif=" + dir + "/slipway-gate.sarif",
+			"--report", "markdown=" + dir + "/slipway-gate.md", "--output", "json", "--", "r:1"}
 		if got := argvOf(t, sc["gate-insecure-unsigned"], "gate"); r.Error != "" || !slices.Equal(got, argv) {
 			t.Errorf("slipwayGate: error %q, argv %q; want argv %q", r.Error, got, argv)
 		}
@@ -330,7 +393,7 @@ func TestJenkinsSteps(t *testing.T) {
 
 	t.Run("a refused model fails the build after its reports are published", func(t *testing.T) {
 		r := results["gate-refused"]
-		if want := "slipwayGate: the gate refused oci:.slipway/iris@sha256:aaa; see slipway-gate.md and the test results"; r.Error != want {
+		if want := "slipwayGate: the gate refused oci:.slipway/iris@sha256:aaa; see slipway-runs/gate-"; !strings.HasPrefix(r.Error, want) || !strings.HasSuffix(r.Error, "/slipway-gate.md and the test results") {
 			t.Errorf("error %q, want %q", r.Error, want)
 		}
 		if len(r.called("junit")) != 1 || len(r.called("archiveArtifacts")) != 1 {
@@ -409,10 +472,12 @@ func TestJenkinsfile(t *testing.T) {
 			t.Errorf("Jenkinsfile echoed\n%s\nwant a line with %q", all, want)
 		}
 	}
-	// slipway wrote the Jenkins adapter's files, and the gate's reports exist.
-	for _, f := range []string{"slipway-outputs.json", "slipway-report.md", "slipway-gate.xml", "slipway-gate.md", "slipway.lock"} {
-		if _, err := os.Stat(filepath.Join(ws, f)); err != nil {
-			t.Errorf("after the Jenkinsfile: %v", err)
+	// slipway wrote the Jenkins adapter's files and the gate's reports in the
+	// gate call's own folder.
+	for _, f := range []string{"slipway-runs/gate-*/slipway-outputs.json", "slipway-runs/gate-*/slipway-report.md", "slipway-runs/gate-*/slipway-gate.xml",
+		"slipway-runs/gate-*/slipway-gate.sarif", "slipway-runs/gate-*/slipway-gate.md", "slipway-runs/promote-*/result.json", "slipway.lock"} {
+		if m, _ := filepath.Glob(filepath.Join(ws, f)); len(m) != 1 {
+			t.Errorf("after the Jenkinsfile: %d files match %s, want one", len(m), f)
 		}
 	}
 }

@@ -2,8 +2,9 @@
 # assemble-catalog.sh builds the GitLab CI/CD catalog project for a release:
 # GitLab wants a component project's templates at templates/ in its root, so
 # this copies plugins/gitlab/templates there, pins each component's default
-# image to the release, and adds the README and a .gitlab-ci.yml that tests
-# the components on every push and publishes the release on a tag.
+# image to the release, and adds the README, the example model and a
+# .gitlab-ci.yml that includes every component at $CI_COMMIT_SHA and runs them
+# on every push, and publishes the release on a tag.
 #
 #   plugins/gitlab/scripts/assemble-catalog.sh OUT [VERSION]
 #
@@ -31,25 +32,24 @@ done
 cp "$here/README.md" "$out/README.md"
 [[ ! -f $repo/LICENSE ]] || cp "$repo/LICENSE" "$out/LICENSE"
 
-# The component project's own pipeline. It holds no model to run the
-# components on (this repository's pipeline does that, with
-# examples/gitlab/.gitlab-ci.yml), so it checks their headers and releases.
-cat >"$out/.gitlab-ci.yml" <<'YAML'
-# The component project's pipeline: lint the components on every push, and
-# publish a CI/CD Catalog release when a version tag (1.2.3) is pushed.
-stages: [test, release]
-
-lint-components:
-  stage: test
-  image: alpine:3.20
-  script:
-    - for f in templates/*.yml; do grep -q '^spec:' "$f" || { echo "$f has no spec header"; exit 1; }; done
-  rules:
-    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
-    - if: $CI_COMMIT_TAG
+# The component project's own pipeline runs every component as GitLab
+# documents for a component project: included at $CI_COMMIT_SHA from the
+# project itself, on the bundled example model (the golden path of
+# examples/gitlab/.gitlab-ci.yml, with component: in place of local:), and
+# publishes a CI/CD Catalog release when a version tag (1.2.3) is pushed.
+mkdir -p "$out/testdata"
+rm -rf "$out/testdata/iris" "$out/testdata/iris-gate"
+cp -R "$repo/testdata/iris" "$repo/testdata/iris-gate" "$out/testdata/"
+{
+	printf '# The component project'"'"'s pipeline: every component, included from this\n'
+	printf '# commit, runs on the example model; a version tag publishes the release.\n'
+	sed -e '1,/^include:/{/^include:/!d}' \
+		-e 's|^  - local: plugins/gitlab/templates/\([a-z]*\)\.yml$|  - component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/\1@$CI_COMMIT_SHA|' \
+		"$repo/examples/gitlab/.gitlab-ci.yml"
+	cat <<'YAML'
 
 release:
-  stage: release
+  stage: .post
   image: registry.gitlab.com/gitlab-org/release-cli:latest
   rules:
     - if: $CI_COMMIT_TAG =~ /^\d+\.\d+\.\d+$/
@@ -58,5 +58,7 @@ release:
     tag_name: $CI_COMMIT_TAG
     description: "Slipway components $CI_COMMIT_TAG: pack, gate, build, promote."
 YAML
+} | sed "s|image: $image:latest|image: $image:$version|; s|name: $image:latest|name: $image:$version|" >"$out/.gitlab-ci.yml"
+grep -q 'local: plugins' "$out/.gitlab-ci.yml" && { echo "assemble-catalog: a local include is left in the pipeline" >&2; exit 1; }
 echo "assembled the component project for $version in $out:" >&2
 (cd "$out" && find . -type f ! -path './.git/*' | LC_ALL=C sort) >&2

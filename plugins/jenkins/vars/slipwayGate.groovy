@@ -27,24 +27,48 @@ def call(Map args = [:]) {
         propagate       : [Cli.STEP, 'false: return the refused verdict instead of failing the build'],
     ]
     Map given = new LinkedHashMap(args)
+    // Every report of this call goes to its own folder: gates running in
+    // parallel in one workspace never overwrite each other's files.
+    String dir = Cli.outputDir('gate')
     List reports = given.report == null ? [] : (given.report instanceof Collection ? new ArrayList(given.report) : [given.report])
-    // The JUnit report for the junit step and the markdown one to archive.
-    reports << 'junit=slipway-gate.xml' << 'markdown=slipway-gate.md'
+    // The JUnit report for the junit step, SARIF for warnings-ng and the
+    // markdown one to archive.
+    reports << "junit=${dir}/slipway-gate.xml".toString() << "sarif=${dir}/slipway-gate.sarif".toString() << "markdown=${dir}/slipway-gate.md".toString()
     given.report = reports
-    List run = Cli.run(this, 'slipwayGate', 'gate', spec, given, ['ref', 'metrics'])
+    List run = Cli.run(this, 'slipwayGate', 'gate', spec, given, ['ref', 'metrics'], dir)
     int status = run[0]
     Map verdict = run[1]
     Map model = verdict.model instanceof Map ? verdict.model : [:]
     verdict.reference = model.reference
     verdict.digest = model.digest
     verdict.version = model.version
-    verdict.report = 'slipway-gate.md'
-    junit(testResults: 'slipway-gate.xml', allowEmptyResults: true)
-    archiveArtifacts(artifacts: 'slipway-gate.md,slipway-gate.xml,slipway-report.md,slipway-outputs.json', allowEmptyArchive: true)
+    verdict.report = "${dir}/slipway-gate.md".toString()
+    verdict.junit = "${dir}/slipway-gate.xml".toString()
+    verdict.sarif = "${dir}/slipway-gate.sarif".toString()
+    junit(testResults: verdict.junit, allowEmptyResults: true)
+    recordSarif(dir, model.name ?: args.ref)
+    archiveArtifacts(artifacts: "${dir}/**".toString(), allowEmptyArchive: true)
     if (status == 4) {
-        unstable("slipwayGate: ${model.name ?: args.ref} passed with warnings (--fail-on-warn); see slipway-gate.md")
+        unstable("slipwayGate: ${model.name ?: args.ref} passed with warnings (--fail-on-warn); see ${verdict.report}")
     } else if (status == 1 && args.propagate != false) {
-        error("slipwayGate: the gate refused ${model.reference ?: args.ref}; see slipway-gate.md and the test results")
+        error("slipwayGate: the gate refused ${model.reference ?: args.ref}; see ${verdict.report} and the test results")
     }
     return verdict
+}
+
+// recordSarif hands the SARIF report to the Warnings Next Generation plugin
+// (recordIssues) when it is installed; without it there is no such step, and
+// the report is only archived.
+def recordSarif(String dir, def model) {
+    try {
+        recordIssues(enabledForFailure: true, skipPublishingChecks: true,
+                tool: sarif(pattern: "${dir}/slipway-gate.sarif".toString(), id: "slipway-${dir.tokenize('/').last()}".toString(),
+                        name: "Slipway gate: ${model}".toString()))
+    } catch (Throwable e) {
+        // No such DSL method (Jenkins) or no such method (plain Groovy).
+        if (!(e instanceof NoSuchMethodError) && !(e instanceof MissingMethodException)) {
+            throw e
+        }
+        echo('slipwayGate: the Warnings Next Generation plugin is not installed: the SARIF report is archived only')
+    }
 }

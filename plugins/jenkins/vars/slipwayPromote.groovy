@@ -18,7 +18,7 @@ def call(Map args = [:]) {
         propagate: [Cli.STEP, 'false: return a refused promotion instead of failing the build'],
     ]
     Map result = Cli.run(this, 'slipwayPromote', 'promote', spec, args, ['ref', 'env'])[1]
-    archiveArtifacts(artifacts: 'slipway-report.md,slipway-outputs.json', allowEmptyArchive: true)
+    archiveArtifacts(artifacts: "${result.outputDir}/**".toString(), allowEmptyArchive: true)
     if (result.exitCode == 1 && args.propagate != false) {
         error("slipwayPromote: promotion of ${args.ref} to ${args.env} was refused; see the messages above")
     }

@@ -55,7 +55,12 @@ scenarios.each { sc ->
         (sc.processEnv ?: [:]).each { k, v -> penv[k] = v as String }
         env.each { String kv ->
             int i = kv.indexOf('=')
-            penv[kv.substring(0, i)] = kv.substring(i + 1)
+            String k = kv.substring(0, i), v = kv.substring(i + 1)
+            if (k.startsWith('PATH+')) { // Jenkins' withEnv prepends to PATH
+                penv.PATH = v + File.pathSeparator + penv.PATH
+            } else {
+                penv[k] = v
+            }
         }
         pb.redirectError(ProcessBuilder.Redirect.INHERIT)
         def p = pb.start()
@@ -74,6 +79,17 @@ scenarios.each { sc ->
     bind('readJSON') { Map m ->
         calls << [step: 'readJSON', args: m.keySet().sort()]
         return new JsonSlurper().parseText(m.text as String)
+    }
+    bind('libraryResource') { String path ->
+        calls << [step: 'libraryResource', args: path]
+        File f = new File("${libRoot}/resources/${path}")
+        if (!f.exists()) throw new StepError("No such library resource ${path} could be found.")
+        return f.text
+    }
+    // The Warnings Next Generation plugin, when the scenario has it.
+    if ('warnings-ng' in (sc.plugins ?: [])) {
+        bind('sarif') { Map m -> [sarif: m] }
+        bind('recordIssues') { Map m -> calls << [step: 'recordIssues', args: m]; null }
     }
     bind('error') { String msg ->
         calls << [step: 'error', args: msg]
@@ -104,7 +120,7 @@ scenarios.each { sc ->
     }
     new File("${libRoot}/vars").listFiles().findAll { it.name.endsWith('.groovy') }.each { f ->
         String stepName = f.name - '.groovy'
-        bind(stepName) { Map a -> load(stepName).call(a) }
+        bind(stepName) { Object[] xs -> load(stepName).invokeMethod('call', xs) }
     }
 
     def result = [name: sc.name, calls: calls]

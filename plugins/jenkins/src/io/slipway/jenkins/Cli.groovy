@@ -132,53 +132,75 @@ class Cli implements Serializable {
         return v instanceof CharSequence || v instanceof Number
     }
 
-    /** environment returns withEnv's list: the binary and one variable per argument. */
+    /**
+     * environment returns withEnv's list: the binary, the call's output
+     * folder (also where slipway writes its Jenkins outputs and report,
+     * SLIPWAY_JENKINS_DIR) and one variable per argument.
+     */
     @NonCPS
-    static List<String> environment(String binary, List<String> argv) {
-        List<String> env = ["SLIPWAY_BIN=${binary}".toString()]
+    static List<String> environment(String binary, String dir, List<String> argv) {
+        List<String> env = ["SLIPWAY_BIN=${binary}".toString(), "SLIPWAY_JENKINS_DIR=${dir}".toString()]
         argv.eachWithIndex { String a, int i -> env << "SLIPWAY_ARG_${i}=${a}".toString() }
         return env
     }
 
-    /** script returns the fixed shell text that runs the binary with n arguments, stdout to out. */
+    /**
+     * script returns the fixed shell text that makes the call's output
+     * folder and runs the binary with n arguments, stdout to result.json in it.
+     */
     @NonCPS
-    static String script(int n, String out) {
-        return '"$SLIPWAY_BIN"' + (0..<n).collect { " \"\$SLIPWAY_ARG_${it}\"" }.join('') + " >${out}"
+    static String script(int n) {
+        return 'mkdir -p "$SLIPWAY_JENKINS_DIR" && "$SLIPWAY_BIN"' + (0..<n).collect { " \"\$SLIPWAY_ARG_${it}\"" }.join('') +
+                ' >"$SLIPWAY_JENKINS_DIR/result.json"'
+    }
+
+    /**
+     * outputDir returns a folder of the workspace for one call of a step,
+     * slipway-runs/<verb>-<random>: steps running in parallel in one
+     * workspace never share a file name.
+     */
+    @NonCPS
+    static String outputDir(String verb) {
+        return "slipway-runs/${verb}-${UUID.randomUUID().toString().take(8)}".toString()
     }
 
     /**
      * run runs verb for the step named step: validates args, runs the binary
      * and returns [status, result], result being the --output json document
-     * parsed with readJSON (an empty Map when the verb printed none). A usage
-     * or runtime failure (exit 2 or 3) ends the step with error.
+     * parsed with readJSON (plain Java maps and lists, returnPojo: true; an
+     * empty Map when the verb printed none) plus exitCode and outputDir, the
+     * call's own folder. dir is that folder when the step chose it already
+     * (to put reports there). A usage or runtime failure (exit 2 or 3) ends
+     * the step with error.
      */
-    static List run(def steps, String step, String verb, Map spec, Map given, List required = []) {
+    static List run(def steps, String step, String verb, Map spec, Map given, List required = [], String dir = null) {
         Map args = given ?: [:]
+        String out = dir ?: outputDir(verb)
         List built = argv(verb, spec, args, required)
         List<String> command = built[0]
         List problems = built[1]
         if (problems) {
             steps.error("${step}: ${problems.join('; ')}")
         }
-        String out = "slipway-${verb}.json"
         String binary = args.binary ? args.binary.toString() : 'slipway'
         int status = 0
-        steps.withEnv(environment(binary, command)) {
+        steps.withEnv(environment(binary, out, command)) {
             if (args.credentialsId) {
                 steps.withCredentials([steps.usernamePassword(credentialsId: args.credentialsId.toString(),
                         usernameVariable: 'SLIPWAY_REGISTRY_USERNAME', passwordVariable: 'SLIPWAY_REGISTRY_PASSWORD')]) {
-                    status = steps.sh(script: script(command.size(), out), returnStatus: true, label: "slipway ${verb}")
+                    status = steps.sh(script: script(command.size()), returnStatus: true, label: "slipway ${verb}")
                 }
             } else {
-                status = steps.sh(script: script(command.size(), out), returnStatus: true, label: "slipway ${verb}")
+                status = steps.sh(script: script(command.size()), returnStatus: true, label: "slipway ${verb}")
             }
         }
         if (status == 2 || status == 3 || status > 4) {
             steps.error("${step}: slipway ${verb} failed with exit code ${status} (${failure(status)}); its messages are above")
         }
-        String text = steps.readFile(out).trim()
-        Map result = text ? new LinkedHashMap(steps.readJSON(text: text) as Map) : [:]
+        String text = steps.readFile("${out}/result.json").trim()
+        Map result = text ? new LinkedHashMap(steps.readJSON(text: text, returnPojo: true) as Map) : [:]
         result.exitCode = status
+        result.outputDir = out
         return [status, result]
     }
 }
