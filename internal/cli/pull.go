@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -45,7 +46,7 @@ so DIR never mixes two versions. A compressed layer that expands past
 			if err != nil {
 				return fmt.Errorf("--max-extract-size: %w", err)
 			}
-			req := modelpack.PullRequest{Client: g.client, Dir: args[len(args)-1], Lock: o.lock, Only: o.only, Progress: g.progress(streams), MaxExtractSize: maxSize}
+			req := modelpack.PullRequest{Client: g.client, Dir: args[len(args)-1], Lock: cmp.Or(o.lock, modelpack.DefaultLock(args[len(args)-1])), Only: o.only, Progress: g.progress(streams), MaxExtractSize: maxSize}
 			if len(args) == 2 {
 				req.Ref = args[0]
 			}
@@ -64,7 +65,7 @@ so DIR never mixes two versions. A compressed layer that expands past
 		},
 	}
 	cmd.Flags().StringSliceVar(&o.only, "only", nil, "roles (weights,config,docs,code,datasets) or path globs to fetch")
-	cmd.Flags().StringVar(&o.lock, "lock", modelpack.LockFileName, "lock file giving the reference when REF is omitted")
+	cmd.Flags().StringVar(&o.lock, "lock", "", "lock file giving the reference when REF is omitted (default DIR/"+modelpack.LockFileName+")")
 	cmd.Flags().StringVar(&o.maxExtractSize, "max-extract-size", extract.FormatSize(extract.DefaultMaxExtractSize),
 		fmt.Sprintf("most bytes one compressed layer may expand to (it is also held to %d× its compressed size, at least %s)", extract.ExpansionRatio, extract.FormatSize(extract.ExpansionFloor)))
 	return cmd

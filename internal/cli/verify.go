@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -24,7 +25,7 @@ the list of changed, missing and extra files when not.`,
 		Args: exactArgs(1, "DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := modelpack.VerifyModel(modelpack.VerifyRequest{
-				Dir: args[0], Lock: lockPath, Cache: modelpack.OpenHashCache(modelpack.DefaultCacheDir()),
+				Dir: args[0], Lock: cmp.Or(lockPath, modelpack.DefaultLock(args[0])), Cache: modelpack.OpenHashCache(modelpack.DefaultCacheDir()),
 			})
 			if err != nil {
 				return err
@@ -41,7 +42,7 @@ the list of changed, missing and extra files when not.`,
 			return res.Err()
 		},
 	}
-	cmd.Flags().StringVar(&lockPath, "lock", modelpack.LockFileName, "lock file")
+	cmd.Flags().StringVar(&lockPath, "lock", "", "lock file (default DIR/"+modelpack.LockFileName+")")
 	return cmd
 }
 

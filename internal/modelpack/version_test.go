@@ -2,6 +2,8 @@ package modelpack
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -83,4 +85,19 @@ func TestPackModelBumpKeepsTheVersionOfUnchangedBytes(t *testing.T) {
 	}
 }
 
+func TestVerifyMismatchNamesTheLocksVersion(t *testing.T) {
+	dir := writeTree(t, sample)
+	req := packReq(t, dir, layoutTo(t))
+	req.Version, req.Lock = "1.0.0", DefaultLock(dir)
+	_, err := PackModel(context.Background(), req)
+	require.NoError(t, err)
+	require.FileExists(t, filepath.Join(dir, LockFileName), "the lock goes beside the model's files")
 
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "predict.py"), []byte("changed"), 0o644))
+	res, err := VerifyModel(VerifyRequest{Dir: dir, Lock: DefaultLock(dir)})
+	require.NoError(t, err)
+	require.False(t, res.OK)
+	assert.Equal(t, "1.0.0", res.Version)
+	assert.Contains(t, res.Err().Error(), "the lock of sample-model 1.0.0 (sha256:")
+	assert.Contains(t, res.Err().Error(), ": 1 file changed, missing or extra")
+}
