@@ -53,6 +53,8 @@ func printChanges(w io.Writer, changes []modelpack.Change) error {
 	for _, c := range changes {
 		size := progress.Bytes(c.NewSize)
 		switch c.Kind {
+		case "role":
+			size = string(c.OldRole) + " -> " + string(c.NewRole)
 		case "changed":
 			size = progress.Bytes(c.OldSize) + " -> " + progress.Bytes(c.NewSize)
 		case "removed", "missing":

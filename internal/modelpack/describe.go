@@ -173,3 +173,22 @@ func DeclaredVersion(dir string) (string, error) {
 	}
 	return v, nil
 }
+
+// FolderConfig is the ModelPack config a pack of dir would write, without
+// its layers: the metadata from the Kitfile and model card, the version
+// they declare, and what the weights are.
+func FolderConfig(dir string) (json.RawMessage, error) {
+	srcs, kit, err := collect(dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	version, err := DeclaredVersion(dir)
+	if err != nil {
+		return nil, err
+	}
+	d, err := describe(PackOptions{Dir: dir, Version: version}, kit)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(modelConfig{Descriptor: d, Config: execConfig(srcs)})
+}
