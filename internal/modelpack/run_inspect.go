@@ -2,9 +2,9 @@ package modelpack
 
 import (
 	"cmp"
-	"time"
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/slipwayhq/slipway/internal/oci"
 )
