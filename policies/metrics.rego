@@ -30,12 +30,6 @@ required contains name if {
 # configured are the metrics something here compares.
 configured := ({name | some name in settings.setting("metrics", "required")} | object.keys(minimums)) | object.keys(maximums)
 
-# warn_no_thresholds says so when nothing here compares a metric: the gate
-# would pass every rule having checked no metric at all.
-warn_no_thresholds contains "no metric thresholds: this gate checked no metric; give slipway.config.metrics.min, max or required with --data FILE (see docs/gate-input.md)" if {
-	count(configured) == 0
-}
-
 deny_metric_below_min contains result if {
 	some name, threshold in minimums
 	value := lib.lookup(metrics, name)

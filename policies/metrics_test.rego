@@ -124,15 +124,3 @@ test_exception_as_data if {
 	waiver := {"rules": ["metric_below_min"], "expires": "2027-01-31", "reason": "retraining in progress"}
 	metrics.exception == {waiver} with data.slipway.config as {"metrics": {"exceptions": [waiver]}}
 }
-
-test_no_thresholds_warns if {
-	got := metrics.warn_no_thresholds with input as good with data.slipway.config as {}
-	count(got) == 1
-	some msg in got
-	contains(msg, "checked no metric")
-}
-
-test_thresholds_do_not_warn if {
-	count(metrics.warn_no_thresholds) == 0 with input as good with data.slipway.config as config
-	count(metrics.warn_no_thresholds) == 0 with input as good with data.slipway.config as {"metrics": {"required": ["accuracy"]}}
-}
