@@ -28,11 +28,12 @@ export SLIPWAY_CACHE_DIR="$work/.cache" SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; "$@"; }
 
 step "$slipway" --version
-step "$slipway" pack "$repo/testdata/iris" --version 1.0.0
-step "$slipway" pack "$repo/testdata/iris" --version 1.0.0
+# The lock goes into the work folder, not beside the example's files in the repository.
+step "$slipway" pack "$repo/testdata/iris" --version 1.0.0 --lock slipway.lock
+step "$slipway" pack "$repo/testdata/iris" --version 1.0.0 --lock slipway.lock
 step "$slipway" inspect oci:.slipway/iris-classifier:1.0.0
 step "$slipway" pull ./pulled --lock slipway.lock
-step "$slipway" verify ./pulled
+step "$slipway" verify ./pulled --lock slipway.lock
 step "$slipway" diff "$repo/testdata/iris" ./pulled
 
 # Gate: the shipped policy library, with the example's thresholds as data.
@@ -49,7 +50,11 @@ set -e
 [ "$code" = 1 ] || { echo "example: the regressed model should have been refused with exit 1, got $code" >&2; exit 1; }
 
 # Build: a serving image holding the exact model bytes, daemonless, into the local store.
-image=$(step "$slipway" build oci:.slipway/iris-classifier:1.0.0 --base scratch --env PORT=8080 | tee /dev/stderr | tail -1)
+# Its output is kept and printed, not teed to /dev/stderr: that re-opens a
+# redirected log file and truncates it (make example > log 2>&1).
+built=$(step "$slipway" build oci:.slipway/iris-classifier:1.0.0 --base scratch --env PORT=8080)
+printf '%s\n' "$built"
+image=${built##*$'\n'}
 
 # Promote: only the gated digest moves, staging first, then production; every move is recorded.
 cat >slipway.yaml <<'YAML'

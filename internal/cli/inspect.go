@@ -44,14 +44,21 @@ func printInspect(w io.Writer, res *modelpack.InspectResult) error {
 	fmt.Fprintln(tw, "ROLE\tSIZE\tDIGEST\tCONTENT")
 	for _, l := range res.Layers {
 		content := l.Path
-		if content == "" {
+		switch {
+		case l.Tar && content == "":
 			content = "tar of " + string(l.Role)
-			if l.Compression != "" {
-				content += " (" + l.Compression + ")"
-			}
+		case l.Tar:
+			content = "tar of " + content
+		}
+		if l.Compression != "" {
+			content += " (" + l.Compression + ")"
+		}
+		role := string(l.Role)
+		if l.Kind != "" {
+			role += " (" + l.Kind + ")"
 		}
 		_, hex, _ := strings.Cut(l.Digest, ":")
-		fmt.Fprintf(tw, "%s\t%s\t%.12s\t%s\n", untrusted.Text(string(l.Role)), progress.Bytes(l.Size), untrusted.Text(hex), untrusted.Text(content))
+		fmt.Fprintf(tw, "%s\t%s\t%.12s\t%s\n", untrusted.Text(role), progress.Bytes(l.Size), untrusted.Text(hex), untrusted.Text(content))
 	}
 	return tw.Flush()
 }

@@ -17,11 +17,16 @@ import (
 // golden path: pack, inspect, pull, verify, diff, push, keys, gate, attest,
 // policies, build, promote, rollback, history, config.
 func TestJSONOutputsMatchTheirSchemas(t *testing.T) {
-	example, err := filepath.Abs("../../testdata/iris")
+	source, err := filepath.Abs("../../testdata/iris")
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	// A copy: pack writes the lock into the model folder.
+	example := filepath.Join(dir, "iris")
+	if err := os.CopyFS(example, os.DirFS(source)); err != nil {
+		t.Fatal(err)
+	}
 	t.Chdir(dir)
 	t.Setenv("SLIPWAY_CACHE_DIR", filepath.Join(dir, ".cache"))
 	t.Setenv("SOURCE_DATE_EPOCH", "0")
@@ -67,7 +72,7 @@ func TestJSONOutputsMatchTheirSchemas(t *testing.T) {
 	digest1 := field(v1, "digest")
 	outputs["inspect"] = run(0, "inspect", "oci:store:1.0.0")
 	outputs["pull"] = run(0, "pull", "oci:store:1.0.0", "pulled")
-	outputs["verify"] = run(0, "verify", "pulled")
+	outputs["verify"] = run(0, "verify", "pulled", "--lock", filepath.Join(example, "slipway.lock"))
 	outputs["diff"] = run(0, "diff", "oci:store:1.0.0", example)
 	outputs["push"] = run(0, "push", "oci:store:1.0.0", "oci:copy")
 	outputs["attest-keygen"] = run(0, "attest", "keygen", "gate.key", "gate.pub")

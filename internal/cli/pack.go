@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"time"
@@ -8,6 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/config"
+	"github.com/slipwayhq/slipway/internal/extract"
+	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/modelpack"
 	"github.com/slipwayhq/slipway/internal/progress"
 )
@@ -21,6 +24,7 @@ type packOptions struct {
 	datasets []string
 	noCache  bool
 	mount    []string
+	group    string
 }
 
 func newPackCmd(g *globalOptions, streams IO) *cobra.Command {
@@ -49,9 +53,10 @@ oci:.slipway/<name>. The pinned reference is the last line of stdout.`,
 	f.StringVar(&o.version, "version", "", "semantic version to tag (immutable once pushed)")
 	f.StringVar(&o.bump, "bump", "", "next version from the tags in the destination: patch, minor or major")
 	f.StringVar(&o.to, "to", "", "destination: registry repository or oci:DIR (default <registry>/<name> with the registry setting, else oci:.slipway/<name>)")
-	f.StringVar(&o.lock, "lock", modelpack.LockFileName, "lock file to write")
+	f.StringVar(&o.lock, "lock", "", "lock file to write (default DIR/"+modelpack.LockFileName+")")
 	f.StringArrayVar(&o.datasets, "dataset", nil, "extra file or folder to pack as a dataset (repeatable)")
 	f.BoolVar(&o.noCache, "no-cache", false, "read every file even when the hash cache says it is unchanged")
+	f.StringVar(&o.group, "group-below", "", "let the files of one role in one sub-folder that are each smaller than this size (e.g. 64KiB) share one layer named by the folder (default: one layer per file)")
 	f.StringArrayVar(&o.mount, "mount-from", nil, "repository of the same registry that may hold these blobs already (default: the lock's previous repository)")
 	return cmd
 }
@@ -61,6 +66,12 @@ func runPack(cmd *cobra.Command, g *globalOptions, o *packOptions, streams IO, d
 	if err != nil {
 		return err
 	}
+	var groupBelow int64
+	if o.group != "" {
+		if groupBelow, err = extract.ParseSize(o.group); err != nil {
+			return fault.Usagef("--group-below %q: %w", o.group, err)
+		}
+	}
 	var cache *modelpack.HashCache
 	if !o.noCache {
 		cache = modelpack.OpenHashCache(modelpack.DefaultCacheDir())
@@ -68,7 +79,7 @@ func runPack(cmd *cobra.Command, g *globalOptions, o *packOptions, streams IO, d
 	started := time.Now()
 	res, err := modelpack.PackModel(cmd.Context(), modelpack.PackRequest{
 		Client: g.client, Dir: dir, Name: g.cfg.Model, Version: o.version, Bump: o.bump,
-		To: o.to, DefaultRepository: g.cfg.Repository, Lock: o.lock, Datasets: o.datasets,
+		To: o.to, DefaultRepository: g.cfg.Repository, Lock: cmp.Or(o.lock, modelpack.DefaultLock(dir)), Datasets: o.datasets, GroupBelow: groupBelow,
 		Cache: cache, MountFrom: o.mount, Epoch: time.Unix(epoch, 0), Progress: g.progress(streams),
 	})
 	if err != nil {

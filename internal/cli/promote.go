@@ -88,7 +88,7 @@ func newHistoryCmd(g *globalOptions, streams IO) *cobra.Command {
 		Args:  exactArgs(1, "REPO"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := promote.RunHistory(cmd.Context(), promote.RunHistoryRequest{
-				Client: g.client, Repo: args[0], Env: o.env, Limit: o.limit,
+				Client: g.client, Repo: args[0], Env: o.env, Limit: o.limit, Config: g.cfg,
 			})
 			if err != nil {
 				return err

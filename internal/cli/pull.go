@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ type pullOptions struct {
 	only           []string
 	lock           string
 	maxExtractSize string
+	force          bool
 }
 
 func newPullCmd(g *globalOptions, streams IO) *cobra.Command {
@@ -28,7 +30,11 @@ lock file's reference and digest are used, and the result is checked against
 the lock. Every byte is verified against its digest while it streams; paths
 and links that would leave DIR are refused; files are written aside and
 renamed into place together, and a pull that fails puts back what DIR held,
-so DIR never mixes two versions. A compressed layer that expands past
+so DIR never mixes two versions. A file of DIR whose bytes are neither the
+pulled ones nor those DIR's own lock records (an edit made by hand) is not
+overwritten without --force: the pull is refused (exit 1) naming it. A full
+pull records what it wrote in DIR/slipway.lock, so verify DIR checks it. A
+compressed layer that expands past
 --max-extract-size, or past 100 times its size, is refused.`,
 		Example: `  slipway pull registry.example.com/ml/iris:1.0.0 ./model
   slipway pull ./model --lock slipway.lock
@@ -45,7 +51,7 @@ so DIR never mixes two versions. A compressed layer that expands past
 			if err != nil {
 				return fmt.Errorf("--max-extract-size: %w", err)
 			}
-			req := modelpack.PullRequest{Client: g.client, Dir: args[len(args)-1], Lock: o.lock, Only: o.only, Progress: g.progress(streams), MaxExtractSize: maxSize}
+			req := modelpack.PullRequest{Client: g.client, Dir: args[len(args)-1], Lock: cmp.Or(o.lock, modelpack.DefaultLock(args[len(args)-1])), Only: o.only, Progress: g.progress(streams), MaxExtractSize: maxSize, Force: o.force}
 			if len(args) == 2 {
 				req.Ref = args[0]
 			}
@@ -63,8 +69,9 @@ so DIR never mixes two versions. A compressed layer that expands past
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&o.force, "force", false, "overwrite files of DIR that were edited locally (without it such a pull is refused, naming them)")
 	cmd.Flags().StringSliceVar(&o.only, "only", nil, "roles (weights,config,docs,code,datasets) or path globs to fetch")
-	cmd.Flags().StringVar(&o.lock, "lock", modelpack.LockFileName, "lock file giving the reference when REF is omitted")
+	cmd.Flags().StringVar(&o.lock, "lock", "", "lock file giving the reference when REF is omitted (default DIR/"+modelpack.LockFileName+")")
 	cmd.Flags().StringVar(&o.maxExtractSize, "max-extract-size", extract.FormatSize(extract.DefaultMaxExtractSize),
 		fmt.Sprintf("most bytes one compressed layer may expand to (it is also held to %d× its compressed size, at least %s)", extract.ExpansionRatio, extract.FormatSize(extract.ExpansionFloor)))
 	return cmd

@@ -47,7 +47,12 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("EXAMPLE", example)
+			// A copy: pack writes the lock into the model folder.
+			copied := filepath.Join(env.WorkDir, "example", "iris")
+			if err := os.CopyFS(copied, os.DirFS(example)); err != nil {
+				return err
+			}
+			env.Setenv("EXAMPLE", copied)
 			env.Setenv("SLIPWAY_CACHE_DIR", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("SOURCE_DATE_EPOCH", "0")
 			if r := os.Getenv("SLIPWAY_TEST_REGISTRY"); r != "" {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -24,7 +25,7 @@ the list of changed, missing and extra files when not.`,
 		Args: exactArgs(1, "DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := modelpack.VerifyModel(modelpack.VerifyRequest{
-				Dir: args[0], Lock: lockPath, Cache: modelpack.OpenHashCache(modelpack.DefaultCacheDir()),
+				Dir: args[0], Lock: cmp.Or(lockPath, modelpack.DefaultLock(args[0])), Cache: modelpack.OpenHashCache(modelpack.DefaultCacheDir()),
 			})
 			if err != nil {
 				return err
@@ -41,7 +42,7 @@ the list of changed, missing and extra files when not.`,
 			return res.Err()
 		},
 	}
-	cmd.Flags().StringVar(&lockPath, "lock", modelpack.LockFileName, "lock file")
+	cmd.Flags().StringVar(&lockPath, "lock", "", "lock file (default DIR/"+modelpack.LockFileName+")")
 	return cmd
 }
 
@@ -52,6 +53,8 @@ func printChanges(w io.Writer, changes []modelpack.Change) error {
 	for _, c := range changes {
 		size := progress.Bytes(c.NewSize)
 		switch c.Kind {
+		case "role":
+			size = string(c.OldRole) + " -> " + string(c.NewRole)
 		case "changed":
 			size = progress.Bytes(c.OldSize) + " -> " + progress.Bytes(c.NewSize)
 		case "removed", "missing":

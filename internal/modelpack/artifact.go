@@ -33,6 +33,11 @@ type Layer struct {
 	Info       LayerInfo
 	// Path is the file a raw layer holds; "" for a tar.
 	Path string
+	// Filepath is where the layer's content goes in the model folder: its
+	// org.cncf.model.filepath (a file, or a folder for a tar of several),
+	// or for a KitOps ModelKit the path its config gives the part; "" when
+	// the artifact does not say.
+	Filepath string
 }
 
 // Open reads the artifact that id (a tag or digest) names in store; it
@@ -66,7 +71,7 @@ func Open(ctx context.Context, store oci.Store, id string) (*Artifact, error) {
 		if !ok {
 			return nil, fault.Usagef("%s@%s: layer %s has media type %q, which is not a model layer", store.Ref(), desc.Digest, d.Digest, d.MediaType)
 		}
-		l := Layer{Descriptor: d, Info: info}
+		l := Layer{Descriptor: d, Info: info, Filepath: d.Annotations[AnnotationPath]}
 		if info.Raw {
 			l.Path = d.Annotations[AnnotationPath]
 			if l.Path == "" {
@@ -83,6 +88,9 @@ func Open(ctx context.Context, store oci.Store, id string) (*Artifact, error) {
 		return nil, fault.Usagef("%s@%s: its config %s is not JSON, so it is not a model artifact Slipway can read", store.Ref(), desc.Digest, a.Manifest.Config.Digest)
 	}
 	a.Config = cfg
+	if a.Format == "kitops" {
+		kitPartPaths(cfg, a.Layers)
+	}
 	if a.Name, a.Version, err = nameVersion(a.Format, cfg, a.Manifest.Annotations); err != nil {
 		return nil, fault.Usagef("%s@%s: its config %s: %w", store.Ref(), desc.Digest, a.Manifest.Config.Digest, err)
 	}

@@ -15,11 +15,15 @@ import (
 // Change is one difference between two sets of files.
 type Change struct {
 	Path string `json:"path"`
-	// Kind is "added", "removed" or "changed" (diff); verify says
-	// "extra", "missing" or "changed".
+	// Kind is "added", "removed", "changed" or, from diff, "role" (the
+	// same bytes with another role); verify says "extra", "missing" or
+	// "changed".
 	Kind    string `json:"kind"`
 	OldSize int64  `json:"oldSize,omitempty"`
 	NewSize int64  `json:"newSize,omitempty"`
+	// OldRole and NewRole are set by diff when the file's role differs.
+	OldRole Role `json:"oldRole,omitempty"`
+	NewRole Role `json:"newRole,omitempty"`
 }
 
 // Compare lists what differs from old to new, sorted by path.

@@ -52,7 +52,7 @@ func describe(o PackOptions, kit *Kitfile) (modelDescriptor, error) {
 		d.Name = cmp.Or(d.Name, kit.Package.Name)
 		d.Description = kit.Package.Description
 		d.Authors = kit.Package.Authors
-		d.Licenses = kit.Licenses()
+		d.Licenses = normaliseLicences(kit.Licenses())
 	}
 	fm, err := readCard(o.Dir)
 	if err != nil {
@@ -65,7 +65,7 @@ func describe(o PackOptions, kit *Kitfile) (modelDescriptor, error) {
 			d.Authors = stringsField(fm, "authors")
 		}
 		if len(d.Licenses) == 0 {
-			d.Licenses = stringsField(fm, "license")
+			d.Licenses = normaliseLicences(stringsField(fm, "license"))
 		}
 	}
 	if d.Name == "" {
@@ -138,4 +138,57 @@ func execConfig(srcs []source) modelExec {
 		}
 	}
 	return c
+}
+
+// DeclaredVersion is the version dir declares for itself: its Kitfile's
+// package.version, else its model card's front-matter version; "" when
+// neither has one. A version that is not MAJOR.MINOR.PATCH is a usage
+// error naming the file.
+func DeclaredVersion(dir string) (string, error) {
+	kitPath := filepath.Join(dir, KitfileName)
+	if f, err := os.Open(kitPath); err == nil {
+		kit, err := ParseKitfile(f, kitPath)
+		f.Close()
+		if err != nil {
+			return "", err
+		}
+		if v := kit.Package.Version; v != "" {
+			if err := checkVersion(v); err != nil {
+				return "", fault.Usagef("package.version in %s: %w", kitPath, err)
+			}
+			return v, nil
+		}
+	}
+	fm, err := readCard(dir)
+	if err != nil || fm == nil || fm["version"] == nil {
+		return "", err
+	}
+	card := filepath.Join(dir, "README.md")
+	v, ok := fm["version"].(string)
+	if !ok {
+		return "", fault.Usagef("version in %s front matter is %v, not a string: quote it (version: \"1.0.0\")", card, fm["version"])
+	}
+	if err := checkVersion(v); err != nil {
+		return "", fault.Usagef("version in %s front matter: %w", card, err)
+	}
+	return v, nil
+}
+
+// FolderConfig is the ModelPack config a pack of dir would write, without
+// its layers: the metadata from the Kitfile and model card, the version
+// they declare, and what the weights are.
+func FolderConfig(dir string) (json.RawMessage, error) {
+	srcs, kit, err := collect(dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	version, err := DeclaredVersion(dir)
+	if err != nil {
+		return nil, err
+	}
+	d, err := describe(PackOptions{Dir: dir, Version: version}, kit)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(modelConfig{Descriptor: d, Config: execConfig(srcs)})
 }

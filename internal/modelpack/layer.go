@@ -1,6 +1,7 @@
 package modelpack
 
 import (
+	"archive/tar"
 	"bufio"
 	"context"
 	"crypto/sha256"
@@ -8,8 +9,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,32 +24,53 @@ import (
 	"github.com/slipwayhq/slipway/internal/progress"
 )
 
-// layerPlan is one layer to build: a single raw file, or a role's small files as a tar.
+// layerPlan is one layer to build: a single raw file, a tar of one file,
+// or a tar of a folder's small files. filepath is its
+// org.cncf.model.filepath: the file's path, or the folder's.
 type layerPlan struct {
-	role  Role
-	raw   bool
-	files []source
+	role     Role
+	raw      bool
+	filepath string
+	files    []source
 }
 
-// planLayers gives each weight file (and each large file) a raw layer of its
-// own, and groups the remaining files of each role into one tar, in the
-// order of Roles, so the layer list is the same for the same folder.
-func planLayers(srcs []source) []layerPlan {
+// planLayers gives every file a layer of its own, as modctl does, so a
+// tool that selects layers by org.cncf.model.filepath finds each file:
+// weight files and files from ownLayerSize up as raw blobs, the rest as a
+// tar of that one file. With groupBelow > 0, the files of one role and one
+// folder (not the model's root) that are each smaller than groupBelow
+// share one tar whose filepath is the folder, when there are two or more
+// of them. Layers follow the order of Roles, then the files' order, so
+// the layer list is the same for the same folder.
+func planLayers(srcs []source, groupBelow int64) []layerPlan {
 	var plans []layerPlan
 	for _, role := range Roles {
-		var group []source
+		groups := map[string][]source{}
+		for _, s := range srcs {
+			if s.Role != role || role == RoleWeights || s.Info.Size() >= ownLayerSize || groupBelow <= 0 || s.Info.Size() >= groupBelow {
+				continue
+			}
+			if dir := path.Dir(s.Rel); dir != "." {
+				groups[dir] = append(groups[dir], s)
+			}
+		}
+		placed := map[string]bool{}
 		for _, s := range srcs {
 			if s.Role != role {
 				continue
 			}
-			if role == RoleWeights || s.Info.Size() >= ownLayerSize {
-				plans = append(plans, layerPlan{role: role, raw: true, files: []source{s}})
-				continue
+			dir := path.Dir(s.Rel)
+			switch group := groups[dir]; {
+			case len(group) > 1 && slices.ContainsFunc(group, func(g source) bool { return g.Rel == s.Rel }):
+				if !placed[dir] {
+					placed[dir] = true
+					plans = append(plans, layerPlan{role: role, filepath: dir, files: group})
+				}
+			case role == RoleWeights || s.Info.Size() >= ownLayerSize:
+				plans = append(plans, layerPlan{role: role, raw: true, filepath: s.Rel, files: []source{s}})
+			default:
+				plans = append(plans, layerPlan{role: role, filepath: s.Rel, files: []source{s}})
 			}
-			group = append(group, s)
-		}
-		if len(group) > 0 {
-			plans = append(plans, layerPlan{role: role, files: group})
 		}
 	}
 	return plans
@@ -105,10 +129,13 @@ func (p *packer) buildRaw(pl layerPlan) (builtLayer, error) {
 		}
 		out.read = size
 	}
-	meta, _ := json.Marshal(fileMetadata{Name: path.Base(s.Rel), Mode: uint32(fileMode(fi.Mode())), Size: size, ModTime: p.epoch, Typeflag: '0'})
 	out.desc = v1.Descriptor{
 		MediaType: mt, Digest: h, Size: size,
-		Annotations: map[string]string{AnnotationPath: s.Rel, AnnotationFile: string(meta)},
+		Annotations: map[string]string{
+			AnnotationPath: s.Rel, AnnotationFile: p.fileMetadata(s.Rel, fi.Mode(), size),
+			// oras pull writes a layer with a title to a file of that name.
+			annotationTitle: s.Rel,
+		},
 	}
 	out.files = []LockFile{{Path: s.Rel, Size: size, SHA256: h.Hex, Role: pl.role, MediaType: string(mt), Layer: h.String()}}
 	return out, nil
@@ -139,6 +166,20 @@ func (p *packer) ingest(s source, st fileStat, known bool) (v1.Hash, int64, erro
 	}
 	p.o.Cache.store("file:"+s.Abs, st, h.String(), size, start)
 	return h, size, nil
+}
+
+// fileMetadata is the org.cncf.model.file.metadata+json of a regular file:
+// what the reproducible tar records for it (owner 0, the pack's epoch).
+func (p *packer) fileMetadata(rel string, mode fs.FileMode, size int64) string {
+	meta, _ := json.Marshal(fileMetadata{Name: path.Base(rel), Mode: uint32(fileMode(mode)), Size: size, ModTime: p.epoch, Typeflag: tar.TypeReg})
+	return string(meta)
+}
+
+// folderMetadata is the org.cncf.model.file.metadata+json of a layer that
+// holds a folder's files.
+func (p *packer) folderMetadata(rel string) string {
+	meta, _ := json.Marshal(fileMetadata{Name: path.Base(rel), Mode: uint32(fileMode(fs.ModeDir | 0o755)), ModTime: p.epoch, Typeflag: tar.TypeDir})
+	return string(meta)
 }
 
 // fileMetadata is the ModelPack org.cncf.model.file.metadata+json annotation.
@@ -185,7 +226,7 @@ func (p *packer) buildTar(pl layerPlan) (builtLayer, error) {
 			}
 			if files != nil {
 				p.progress(agg.Size)
-				return builtLayer{desc: tarDescriptor(mt, h, size, pl, files), files: files, cached: len(pl.files)}, nil
+				return builtLayer{desc: p.tarDescriptor(mt, h, size, pl, files, stats), files: files, cached: len(pl.files)}, nil
 			}
 		}
 	}
@@ -233,15 +274,20 @@ func (p *packer) buildTar(pl layerPlan) (builtLayer, error) {
 		files[i].Layer = h.String()
 	}
 	p.o.Cache.store(tarKey, agg, h.String(), size, start)
-	return builtLayer{desc: tarDescriptor(mt, h, size, pl, files), files: files, read: agg.Size}, nil
+	return builtLayer{desc: p.tarDescriptor(mt, h, size, pl, files, stats), files: files, read: agg.Size}, nil
 }
 
 // maxListedFiles bounds the file list a tar layer carries in its annotation
 // (manifests must stay small); past it, readers list the tar itself.
 const maxListedFiles = 256
 
-func tarDescriptor(mt types.MediaType, h v1.Hash, size int64, pl layerPlan, files []LockFile) v1.Descriptor {
-	ann := map[string]string{annotationRole: string(pl.role)}
+func (p *packer) tarDescriptor(mt types.MediaType, h v1.Hash, size int64, pl layerPlan, files []LockFile, stats []fileStat) v1.Descriptor {
+	ann := map[string]string{annotationRole: string(pl.role), AnnotationPath: pl.filepath}
+	if len(pl.files) == 1 && pl.files[0].Rel == pl.filepath {
+		ann[AnnotationFile] = p.fileMetadata(pl.filepath, os.FileMode(stats[0].Mode), stats[0].Size)
+	} else {
+		ann[AnnotationFile] = p.folderMetadata(pl.filepath)
+	}
 	if len(files) <= maxListedFiles {
 		listed := make([]listedFile, len(files))
 		for i, f := range files {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/slipwayhq/slipway/internal/atomicfile"
 	"github.com/slipwayhq/slipway/internal/extract"
@@ -16,6 +17,11 @@ import (
 
 // LockFileName is the lock file's default name.
 const LockFileName = "slipway.lock"
+
+// DefaultLock is where the lock of the model folder dir goes when none is
+// named: inside the folder, beside the files it describes (pack never
+// packs it), so each model keeps its own lock.
+func DefaultLock(dir string) string { return filepath.Join(dir, LockFileName) }
 
 // LockVersion is bumped when the lock format changes incompatibly.
 const LockVersion = 1

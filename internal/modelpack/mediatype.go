@@ -46,7 +46,11 @@ func LayerMediaType(role Role, raw bool) types.MediaType {
 // LayerInfo is what a layer media type says: the role, and how the content
 // is stored. Compression is "" for raw and plain tar, else "gzip" or "zstd".
 type LayerInfo struct {
-	Role        Role
+	Role Role
+	// Kind is the layer's own name in its media type: "weight",
+	// "weight.config", "doc", … for ModelPack; "model", "modelpart",
+	// "prompts", … for a KitOps ModelKit.
+	Kind        string
 	Raw         bool
 	Compression string
 }
@@ -64,7 +68,7 @@ func ParseLayerMediaType(mt types.MediaType) (LayerInfo, bool) {
 		if !found {
 			return LayerInfo{}, false
 		}
-		var info LayerInfo
+		info := LayerInfo{Kind: kind}
 		for role, n := range roleMediaName {
 			if n == kind {
 				info.Role = role
@@ -94,7 +98,7 @@ func ParseLayerMediaType(mt types.MediaType) (LayerInfo, bool) {
 		if !ok {
 			return LayerInfo{}, false
 		}
-		info := LayerInfo{Role: role}
+		info := LayerInfo{Role: role, Kind: kind}
 		switch format {
 		case "tar":
 		case "tar+gzip":

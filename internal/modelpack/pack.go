@@ -29,6 +29,11 @@ type PackOptions struct {
 	Version string
 	// Datasets are extra files or folders packed as datasets.
 	Datasets []string
+	// GroupBelow, when above 0, lets the files of one role in one folder
+	// that are each smaller than GroupBelow bytes share a tar layer whose
+	// org.cncf.model.filepath is the folder (see planLayers); 0 gives
+	// every file a layer of its own.
+	GroupBelow int64
 	// Epoch is the fixed time written into tars and the config (SOURCE_DATE_EPOCH).
 	Epoch time.Time
 	// Cache skips reading files whose stat is unchanged since they were hashed.
@@ -84,7 +89,7 @@ func Pack(ctx context.Context, store oci.LayoutStore, o PackOptions) (*Packed, e
 	if err != nil {
 		return nil, err
 	}
-	plans := planLayers(srcs)
+	plans := planLayers(srcs, o.GroupBelow)
 	if o.Progress != nil {
 		var total int64
 		for _, s := range srcs {

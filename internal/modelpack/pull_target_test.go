@@ -69,7 +69,7 @@ func TestPullFailingWhilePlacingLeavesTheTargetAsItWas(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Join(out, "model.safetensors", "shard"), 0o755))
 	before := snapshot(t, out)
 
-	_, err = PullModel(ctx, PullRequest{Ref: packed.Reference, Dir: out})
+	_, err = PullModel(ctx, PullRequest{Ref: packed.Reference, Dir: out, Force: true})
 	require.ErrorContains(t, err, "model.safetensors", "PullModel into a target whose weights name is a folder")
 	assert.Equal(t, before, snapshot(t, out), "target after a failed pull")
 }

@@ -1,8 +1,10 @@
 package modelpack
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/slipwayhq/slipway/internal/oci"
 )
@@ -32,7 +34,9 @@ type InspectResult struct {
 	Manifest manifest `json:"manifest"`
 	// Config is the artifact's config blob as stored.
 	Config json.RawMessage `json:"config"`
-	// Created is the manifest's org.opencontainers.image.created annotation.
+	// Created is when the model was made: the config's
+	// descriptor.createdAt (where ModelPack and modctl put it), else the
+	// manifest's org.opencontainers.image.created annotation.
 	Created string `json:"created,omitempty"`
 	// Layers say what each layer holds.
 	Layers []InspectLayer `json:"layers"`
@@ -46,8 +50,15 @@ type InspectLayer struct {
 	Size int64 `json:"size"`
 	// Digest is the layer's digest.
 	Digest string `json:"digest"`
-	// Path is the file a raw layer holds; "" for a tar.
+	// Kind is the layer's own name in its media type when it says more
+	// than Role: "weight.config", or a KitOps "modelpart", "prompts".
+	Kind string `json:"kind,omitempty"`
+	// Path is where the layer's content goes: its org.cncf.model.filepath
+	// (a file, or a folder for a tar of several), or the path a KitOps
+	// config gives the part; "" when the artifact does not say.
 	Path string `json:"path,omitempty"`
+	// Tar says the layer is a tar (of Path, when Path is given).
+	Tar bool `json:"tar,omitempty"`
 	// Compression is the tar's compression ("" for none).
 	Compression string `json:"compression,omitempty"`
 }
@@ -66,14 +77,38 @@ func InspectModel(ctx context.Context, req InspectRequest) (*InspectResult, erro
 		Reference: ref.WithDigest(art.Descriptor.Digest.String()).String(), Digest: art.Descriptor.Digest.String(),
 		Format: art.Format, Name: art.Name, Version: art.Version, Size: art.Size(),
 		Manifest: art.Manifest, Config: art.Config,
-		Created: art.Manifest.Annotations["org.opencontainers.image.created"],
+		Created: cmp.Or(createdAt(art.Config), art.Manifest.Annotations[annotationCreate]),
 		Layers:  make([]InspectLayer, 0, len(art.Layers)),
 	}
 	for _, l := range art.Layers {
 		res.Layers = append(res.Layers, InspectLayer{
 			Role: l.Info.Role, Size: l.Descriptor.Size, Digest: l.Descriptor.Digest.String(),
-			Path: l.Path, Compression: l.Info.Compression,
+			Kind: kindBeyondRole(l.Info), Path: cmp.Or(l.Filepath, l.Path), Tar: !l.Info.Raw, Compression: l.Info.Compression,
 		})
 	}
 	return res, nil
+}
+
+// createdAt is the config's descriptor.createdAt, RFC 3339 in UTC; "" when
+// there is none or it does not parse.
+func createdAt(cfg []byte) string {
+	var c struct {
+		Descriptor struct {
+			CreatedAt *time.Time `json:"createdAt"`
+		} `json:"descriptor"`
+	}
+	if json.Unmarshal(cfg, &c) != nil || c.Descriptor.CreatedAt == nil {
+		return ""
+	}
+	return c.Descriptor.CreatedAt.UTC().Format(time.RFC3339)
+}
+
+// kindBeyondRole is the media type's own name of a layer when the role
+// alone does not say it ("" for the plain names of each role).
+func kindBeyondRole(info LayerInfo) string {
+	switch info.Kind {
+	case "", "weight", "doc", "code", "dataset", "model", "docs":
+		return ""
+	}
+	return info.Kind
 }

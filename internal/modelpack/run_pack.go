@@ -23,7 +23,9 @@ type PackRequest struct {
 	// the folder's).
 	Name string
 	// Version is the semantic version to tag; Bump (patch, minor, major)
-	// computes it from the tags in the destination instead.
+	// computes it from the tags in the destination instead (and keeps the
+	// latest version when its bytes are what this pack makes). With
+	// neither, the version the Kitfile or model card declares is tagged.
 	Version, Bump string
 	// To is the destination repository, without tag or digest ("" means
 	// DefaultRepository(name), else the local store oci:.slipway/<name>).
@@ -40,6 +42,9 @@ type PackRequest struct {
 	Lock string
 	// Datasets are extra files or folders packed as datasets.
 	Datasets []string
+	// GroupBelow lets small files of a role in one folder share a layer
+	// (PackOptions.GroupBelow); 0 gives every file a layer of its own.
+	GroupBelow int64
 	// Cache skips reading files whose stat is unchanged; nil reads every file.
 	Cache *HashCache
 	// MountFrom lists repositories of the destination's registry that may
@@ -133,36 +138,57 @@ func PackModel(ctx context.Context, req PackRequest) (*PackResult, error) {
 	}
 	defer pushBar.Finish()
 
-	version, err := ResolveVersion(ctx, dst, req.Version, req.Bump)
+	requested := req.Version
+	if requested == "" && req.Bump == "" {
+		if requested, err = DeclaredVersion(req.Dir); err != nil {
+			packBar.Finish()
+			return nil, err
+		}
+	}
+	version, err := ResolveVersion(ctx, dst, requested, req.Bump)
 	if err != nil {
 		packBar.Finish()
 		return nil, err
 	}
+	opts := PackOptions{
+		Dir: req.Dir, Name: name, Datasets: req.Datasets, GroupBelow: req.GroupBelow,
+		Epoch: req.Epoch, Cache: req.Cache, Progress: packBar,
+	}
+	var packed *Packed
+	if req.Bump != "" {
+		// A bump of what did not change would give the same files a new
+		// version: when the latest version is these very bytes, keep it.
+		if packed, err = sameAsLatest(ctx, local, dst, opts); err != nil {
+			packBar.Finish()
+			return nil, err
+		}
+		if packed != nil {
+			version = packed.Version
+		}
+	}
+	opts.Version = version
 	tag := version
 	if tag == "" {
 		tag = LatestTag
 	}
-	opts := PackOptions{
-		Dir: req.Dir, Name: name, Version: version, Datasets: req.Datasets,
-		Epoch: req.Epoch, Cache: req.Cache, Progress: packBar,
-	}
-	var packed *Packed
-	stream, err := streamTo(ctx, dst, tag)
-	if err != nil {
-		packBar.Finish()
-		return nil, err
-	}
-	if stream != nil {
-		packed, err = PackStreaming(ctx, local, stream, opts, pushBar.SetTotal)
-	} else {
-		packed, err = Pack(ctx, local, opts)
+	if packed == nil {
+		var stream oci.BlobWriter
+		if stream, err = streamTo(ctx, dst, tag); err != nil {
+			packBar.Finish()
+			return nil, err
+		}
+		if stream != nil {
+			packed, err = PackStreaming(ctx, local, stream, opts, pushBar.SetTotal)
+		} else {
+			packed, err = Pack(ctx, local, opts)
+		}
+		if err == nil && stream == nil {
+			pushBar.SetTotal(packed.TotalBytes)
+		}
 	}
 	packBar.Finish()
 	if err != nil {
 		return nil, err
-	}
-	if stream == nil {
-		pushBar.SetTotal(packed.TotalBytes)
 	}
 	// The blobs are in dst already when streamed; Upload checks the
 	// version again (another pack may have taken it meanwhile), then sends
@@ -185,6 +211,26 @@ func PackModel(ctx context.Context, req PackRequest) (*PackResult, error) {
 		Tag: lock.Reference, Digest: lock.Digest, Unchanged: unchanged, Files: packed.Files,
 		Size: packed.TotalBytes, BytesRead: packed.BytesRead, FilesCached: packed.FilesCached, Lock: req.Lock,
 	}, nil
+}
+
+// sameAsLatest packs opts as the latest version in dst and returns the
+// result when dst's tag of that version names the same digest; nil when
+// there is no version yet or the bytes differ.
+func sameAsLatest(ctx context.Context, local oci.LayoutStore, dst oci.Store, opts PackOptions) (*Packed, error) {
+	latest, err := latestVersion(ctx, dst)
+	if err != nil || latest == "" {
+		return nil, err
+	}
+	desc, err := dst.Resolve(ctx, latest)
+	if err != nil {
+		return nil, fmt.Errorf("reading version %s in %s: %w", latest, dst.Ref(), err)
+	}
+	opts.Version = latest
+	packed, err := Pack(ctx, local, opts)
+	if err != nil || packed.Descriptor.Digest != desc.Digest {
+		return nil, err
+	}
+	return packed, nil
 }
 
 // streamTo returns dst when a pack may upload its blobs to dst while it

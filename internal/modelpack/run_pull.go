@@ -2,10 +2,16 @@ package modelpack
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/oci"
 	"github.com/slipwayhq/slipway/internal/progress"
+	"github.com/slipwayhq/slipway/internal/untrusted"
 )
 
 // PullRequest says which model PullModel fetches into which folder.
@@ -26,6 +32,9 @@ type PullRequest struct {
 	// MaxExtractSize caps what one compressed layer may expand to (0:
 	// extract.DefaultMaxExtractSize).
 	MaxExtractSize int64
+	// Force overwrites files of Dir that were edited locally; without it
+	// such a pull is refused (fault.Denied) naming them.
+	Force bool
 }
 
 // PullResult is what PullModel fetched.
@@ -75,6 +84,11 @@ func PullModel(ctx context.Context, req PullRequest) (*PullResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !req.Force {
+		if err := refuseLocalEdits(ctx, store, art, req.Dir, sel); err != nil {
+			return nil, err
+		}
+	}
 	bar := req.Progress.Start("pull", art.Size())
 	written, err := Pull(ctx, store, art, req.Dir, PullOptions{Select: sel, Progress: bar.Add, MaxExtractSize: req.MaxExtractSize})
 	bar.Finish()
@@ -83,6 +97,21 @@ func PullModel(ctx context.Context, req PullRequest) (*PullResult, error) {
 	}
 	if lock != nil && len(req.Only) == 0 {
 		if err := checkAgainstLock(req.Dir, req.Lock, lock); err != nil {
+			return nil, err
+		}
+	}
+	if len(req.Only) == 0 {
+		// The folder's own lock records what it now holds: verify DIR checks
+		// it, and the next pull tells these files from local edits.
+		if lock == nil {
+			files, err := art.Files(ctx, store)
+			if err != nil {
+				return nil, err
+			}
+			lock = &Lock{LockVersion: LockVersion, Name: art.Name, Version: art.Version, Reference: ref.String(),
+				Digest: art.Descriptor.Digest.String(), ArtifactType: ArtifactType, Files: files}
+		}
+		if err := lock.Write(DefaultLock(req.Dir)); err != nil {
 			return nil, err
 		}
 	}
@@ -108,4 +137,52 @@ func checkAgainstLock(dir, path string, lock *Lock) error {
 		return fault.Wrap(fault.Denied, &MismatchError{Dir: dir, Lock: path, Changes: bad, AfterPull: true})
 	}
 	return nil
+}
+
+// refuseLocalEdits refuses a pull that would overwrite a file of dir whose
+// bytes are neither what the pull writes nor what dir's own lock records
+// (the version pulled or packed there before): an edit made by hand.
+func refuseLocalEdits(ctx context.Context, store oci.Store, art *Artifact, dir string, sel Selection) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) == 0 {
+		return nil // a new or empty folder has nothing to lose
+	}
+	files, err := art.Files(ctx, store)
+	if err != nil {
+		return err
+	}
+	known := map[string]string{}
+	if prev, err := ReadLock(DefaultLock(dir)); err == nil {
+		for _, f := range prev.Files {
+			known[f.Path] = f.SHA256
+		}
+	}
+	var edited []string
+	for _, f := range files {
+		if !sel.all() && !sel.Roles[f.Role] && !sel.matchPath(f.Path) {
+			continue
+		}
+		p := filepath.Join(dir, filepath.FromSlash(f.Path))
+		fi, err := os.Lstat(p)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		sum, err := hashFile(p, nil)
+		if err != nil {
+			return err
+		}
+		if sum != f.SHA256 && sum != known[f.Path] {
+			edited = append(edited, f.Path)
+		}
+	}
+	if len(edited) == 0 {
+		return nil
+	}
+	slices.Sort(edited)
+	shown := edited
+	if len(shown) > 10 {
+		shown = append(shown[:10:10], fmt.Sprintf("and %d more", len(edited)-10))
+	}
+	return fault.Deniedf("pull into %s would overwrite local edits to %s (%s): pass --force to overwrite them, or pull into another folder",
+		dir, plural(len(edited), "file", "files"), untrusted.Text(strings.Join(shown, ", ")))
 }

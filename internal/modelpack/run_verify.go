@@ -5,6 +5,7 @@ import (
 
 	"github.com/slipwayhq/slipway/internal/extract"
 	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/untrusted"
 )
 
 // VerifyRequest says which folder VerifyModel checks against which lock.
@@ -25,6 +26,9 @@ type VerifyResult struct {
 	Lock string `json:"lock"`
 	// Digest is the artifact digest the lock records.
 	Digest string `json:"digest"`
+	// Name and Version are the model and version the lock is of.
+	Name    string `json:"name"`
+	Version string `json:"version"`
 	// OK says every file matches the lock and there are no others.
 	OK bool `json:"ok"`
 	// Changes are the files changed, missing or extra (never null).
@@ -39,7 +43,7 @@ func (r *VerifyResult) Err() error {
 	if r.OK {
 		return nil
 	}
-	return fault.Wrap(fault.Denied, &MismatchError{Dir: r.Dir, Lock: r.Lock, Changes: r.Changes})
+	return fault.Wrap(fault.Denied, &MismatchError{Dir: r.Dir, Lock: r.Lock, Of: lockOf(r.Name, r.Version, r.Digest), Changes: r.Changes})
 }
 
 // VerifyModel compares req.Dir with the lock file req.Lock. A folder that
@@ -58,7 +62,7 @@ func VerifyModel(req VerifyRequest) (*VerifyResult, error) {
 		return nil, err
 	}
 	return &VerifyResult{
-		Dir: req.Dir, Lock: req.Lock, Digest: lock.Digest, OK: len(changes) == 0,
+		Dir: req.Dir, Lock: req.Lock, Digest: lock.Digest, Name: lock.Name, Version: lock.Version, OK: len(changes) == 0,
 		Changes: nonNil(changes), Files: len(lock.Files),
 	}, nil
 }
@@ -67,6 +71,8 @@ func VerifyModel(req VerifyRequest) (*VerifyResult, error) {
 type MismatchError struct {
 	// Dir is the folder and Lock the lock file.
 	Dir, Lock string
+	// Of says what the lock is of: name, version and digest.
+	Of string
 	// Changes are the files that differ.
 	Changes []Change
 	// AfterPull says the folder was just pulled from the lock's reference.
@@ -75,9 +81,29 @@ type MismatchError struct {
 
 func (e *MismatchError) Error() string {
 	if e.AfterPull {
-		return fmt.Sprintf("%s does not match the lock after pull: %d files differ", e.Dir, len(e.Changes))
+		return fmt.Sprintf("%s does not match the lock after pull: %s", e.Dir, plural(len(e.Changes), "file differs", "files differ"))
 	}
-	return fmt.Sprintf("%s differs from %s: %d files changed, missing or extra", e.Dir, e.Lock, len(e.Changes))
+	return fmt.Sprintf("%s differs from %s, the lock of %s: %s changed, missing or extra", e.Dir, e.Lock, e.Of, plural(len(e.Changes), "file", "files"))
+}
+
+// lockOf names what a lock is of for a message: "iris 1.0.0 (sha256:abcdef012345)".
+func lockOf(name, version, digest string) string {
+	if version == "" {
+		version = LatestTag
+	}
+	short := digest
+	if len(short) > len("sha256:")+12 {
+		short = short[:len("sha256:")+12]
+	}
+	return fmt.Sprintf("%s %s (%s)", untrusted.Text(name), untrusted.Text(version), short)
+}
+
+// plural is "1 file" or "3 files".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func nonNil(c []Change) []Change {

@@ -16,38 +16,33 @@ import (
 const LatestTag = "latest"
 
 // ResolveVersion returns the version to pack: the one given (validated as
-// semver), or the highest semver tag in dst bumped by bump
-// (patch|minor|major; a repository with none starts from 0.0.0), or "".
+// semver; a leading v is kept, as in v1.4.0), or the highest semver tag in
+// dst bumped by bump (patch|minor|major; a repository with none starts from
+// 0.0.0), or "".
 func ResolveVersion(ctx context.Context, dst oci.Store, version, bump string) (string, error) {
 	switch {
 	case version != "" && bump != "":
 		return "", fault.Usagef("give --version or --bump, not both")
 	case version != "":
-		if _, err := semver.StrictNewVersion(strings.TrimPrefix(version, "v")); err != nil {
-			return "", fault.Usagef("--version %q is not a semantic version (want MAJOR.MINOR.PATCH, e.g. 1.4.0): %w", version, err)
-		}
-		if strings.Contains(version, "+") {
-			return "", fault.Usagef("--version %q: build metadata (+…) cannot be part of an OCI tag; drop it", version)
+		if err := checkVersion(version); err != nil {
+			return "", fault.Usagef("--version %w", err)
 		}
 		return version, nil
 	case bump == "":
 		return "", nil
 	}
-	tags, err := dst.Tags(ctx)
+	if bump != "patch" && bump != "minor" && bump != "major" {
+		return "", fault.Usagef("--bump %q: want patch, minor or major", bump)
+	}
+	tag, err := latestVersion(ctx, dst)
 	if err != nil {
-		return "", fmt.Errorf("listing versions in %s: %w", dst.Ref(), err)
+		return "", err
 	}
 	latest := semver.New(0, 0, 0, "", "")
 	prefix := ""
-	for _, t := range tags {
-		v, err := semver.StrictNewVersion(strings.TrimPrefix(t, "v"))
-		if err != nil || v.Prerelease() != "" {
-			continue
-		}
-		if v.GreaterThan(latest) {
-			latest = v
-			prefix = map[bool]string{true: "v"}[strings.HasPrefix(t, "v")]
-		}
+	if tag != "" {
+		latest = semver.MustParse(strings.TrimPrefix(tag, "v"))
+		prefix = map[bool]string{true: "v"}[strings.HasPrefix(tag, "v")]
 	}
 	var next semver.Version
 	switch bump {
@@ -55,12 +50,44 @@ func ResolveVersion(ctx context.Context, dst oci.Store, version, bump string) (s
 		next = latest.IncPatch()
 	case "minor":
 		next = latest.IncMinor()
-	case "major":
-		next = latest.IncMajor()
 	default:
-		return "", fault.Usagef("--bump %q: want patch, minor or major", bump)
+		next = latest.IncMajor()
 	}
 	return prefix + next.String(), nil
+}
+
+// checkVersion accepts MAJOR.MINOR.PATCH with an optional leading v and
+// pre-release (1.4.0, v1.4.0, 1.4.0-rc.1); the error starts with the
+// version quoted, for the caller to say where it came from.
+func checkVersion(version string) error {
+	if _, err := semver.StrictNewVersion(strings.TrimPrefix(version, "v")); err != nil {
+		return fmt.Errorf("%q is not a semantic version (want MAJOR.MINOR.PATCH, optionally with a leading v: 1.4.0 or v1.4.0): %w", version, err)
+	}
+	if strings.Contains(version, "+") {
+		return fmt.Errorf("%q: build metadata (+…) cannot be part of an OCI tag; drop it", version)
+	}
+	return nil
+}
+
+// latestVersion is the highest release tag (semver, no pre-release) in
+// dst, as spelt there; "" when there is none.
+func latestVersion(ctx context.Context, dst oci.Store) (string, error) {
+	tags, err := dst.Tags(ctx)
+	if err != nil {
+		return "", fmt.Errorf("listing versions in %s: %w", dst.Ref(), err)
+	}
+	var latest *semver.Version
+	found := ""
+	for _, t := range tags {
+		v, err := semver.StrictNewVersion(strings.TrimPrefix(t, "v"))
+		if err != nil || v.Prerelease() != "" {
+			continue
+		}
+		if latest == nil || v.GreaterThan(latest) {
+			latest, found = v, t
+		}
+	}
+	return found, nil
 }
 
 // Upload copies the packed artifact from the local staging store to its

@@ -2,8 +2,12 @@ package promote
 
 import (
 	"context"
+	"errors"
+	"slices"
+	"strings"
 
 	"github.com/slipwayhq/slipway/internal/config"
+	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/oci"
 )
 
@@ -18,6 +22,9 @@ type RunHistoryRequest struct {
 	Env string
 	// Limit is how many of the newest records to list; 0 lists all.
 	Limit int
+	// Config holds the environments; an Env it does not define is refused
+	// as promote refuses it. nil accepts any name.
+	Config *config.Config
 }
 
 // HistoryResult is the promotions and rollbacks of a repository's
@@ -38,14 +45,33 @@ func RunHistory(ctx context.Context, req RunHistoryRequest) (*HistoryResult, err
 	if err != nil {
 		return nil, err
 	}
-	store := req.Client.For(ref).Open(ref)
-	envs := []string{req.Env}
-	if req.Env == "" {
-		if envs, err = Environments(ctx, store); err != nil {
+	if req.Env != "" {
+		if _, err := settings(req.Config).Environment(req.Env); err != nil {
 			return nil, err
 		}
-	} else if err := config.ValidateEnvName(req.Env); err != nil {
+	}
+	store := req.Client.For(ref).Open(ref)
+	// A misspelt repository or environment is refused (exit 2), as promote
+	// refuses it, rather than listed as an empty table. An environment
+	// slipway.yaml defines may have no history yet.
+	tags, err := store.Tags(ctx)
+	if errors.Is(err, oci.ErrNotFound) || err == nil && len(tags) == 0 {
+		return nil, fault.Usagef("REPO %s does not exist or holds nothing: check the repository (histories are kept in the model's repository)", ref)
+	}
+	recorded, err := Environments(ctx, store)
+	if err != nil {
 		return nil, err
+	}
+	envs := recorded
+	if req.Env != "" {
+		if !slices.Contains(recorded, req.Env) && len(settings(req.Config).Environments) == 0 {
+			has := "none"
+			if len(recorded) > 0 {
+				has = strings.Join(recorded, ", ")
+			}
+			return nil, fault.Usagef("--env %s: %s has no history of that environment (environments with a history: %s)", req.Env, ref, has)
+		}
+		envs = []string{req.Env}
 	}
 	recs, err := Histories(ctx, store, envs, req.Limit)
 	if err != nil {

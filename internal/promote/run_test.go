@@ -271,8 +271,9 @@ func TestRunHistory(t *testing.T) {
 	require.Len(t, one.Records, 1)
 	assert.Equal(t, b.Digest.String(), one.Records[0].Digest)
 
-	none, err := RunHistory(ctx, RunHistoryRequest{Repo: repo, Env: "nowhere"})
-	require.NoError(t, err, "an environment without a history has no records")
+	defined := &config.Config{Environments: []config.Environment{{Name: "staging"}, {Name: "production"}, {Name: "nowhere"}}}
+	none, err := RunHistory(ctx, RunHistoryRequest{Repo: repo, Env: "nowhere", Config: defined})
+	require.NoError(t, err, "an environment slipway.yaml defines, without a history yet, has no records")
 	assert.Empty(t, none.Records)
 	raw, err := json.Marshal(none)
 	require.NoError(t, err)
@@ -282,9 +283,16 @@ func TestRunHistory(t *testing.T) {
 		{"a tag", repo + ":staging", "", "want a repository"},
 		{"a history tag as environment", repo, "staging-history", "are the tags of environments' histories"},
 		{"not an environment name", repo, "a/b", "want letters, digits"},
+		{"a misspelt environment", repo, "stagign", "has no history of that environment (environments with a history: production, staging)"},
+		{"an environment slipway.yaml does not define", repo, "qa", `unknown environment "qa"`},
+		{"a misspelt repository", repo + "x", "", "does not exist or holds nothing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := RunHistory(ctx, RunHistoryRequest{Repo: tc.repo, Env: tc.env})
+			req := RunHistoryRequest{Repo: tc.repo, Env: tc.env}
+			if tc.env == "qa" {
+				req.Config = defined
+			}
+			_, err := RunHistory(ctx, req)
 			require.Error(t, err)
 			assert.Equal(t, fault.Usage, fault.KindOf(err), "%v", err)
 			assert.Contains(t, err.Error(), tc.want)
