@@ -64,3 +64,8 @@ func readFile(t *testing.T, dir, name string) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+func writeExec(t *testing.T, path, content string) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o755))
+}
