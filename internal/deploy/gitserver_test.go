@@ -39,7 +39,7 @@ func bareRepo(t *testing.T) string {
 	gitRun(t, work, "commit", "-q", "-m", "base")
 	gitRun(t, work, "add", ".")
 	gitRun(t, work, "commit", "-q", "-m", "environments")
-	bare := filepath.Join(t.TempDir(), "deploy.git")
+	bare := filepath.Join(t.TempDir(), "acme", "deploy.git")
 	gitRun(t, work, "clone", "-q", "--bare", work, bare)
 	gitRun(t, bare, "config", "http.receivepack", "true")
 	return bare
@@ -52,7 +52,7 @@ func serveGit(t *testing.T, bare, token string) string {
 	git := registrytest.Tool(t, "git")
 	backend := &cgi.Handler{
 		Path: git, Args: []string{"http-backend"}, Dir: bare,
-		Env:    []string{"GIT_PROJECT_ROOT=" + filepath.Dir(bare), "GIT_HTTP_EXPORT_ALL=1", "REMOTE_USER=slipway"},
+		Env:    []string{"GIT_PROJECT_ROOT=" + filepath.Dir(filepath.Dir(bare)), "GIT_HTTP_EXPORT_ALL=1", "REMOTE_USER=slipway"},
 		Stderr: io.Discard,
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -66,7 +66,7 @@ func serveGit(t *testing.T, bare, token string) string {
 		backend.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	return srv.URL + "/" + filepath.Base(bare)
+	return srv.URL + "/acme/" + filepath.Base(bare)
 }
 
 // cloneOf clones what the remote holds now, for checking.
