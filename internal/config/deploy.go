@@ -169,9 +169,20 @@ func parseDeploy(file, env string, n *yaml.Node) (*Deploy, error) {
 	if len(raw.Updates) == 0 {
 		return nil, at(n.Line, "updates", "required: at least one of kustomize, helm, manifest, blue-green, canary")
 	}
+	// The decoded copy lost the lines: take them from the file's nodes.
+	var items []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "updates" {
+			items = n.Content[i+1].Content
+		}
+	}
 	for i := range raw.Updates {
+		line := n.Line
+		if i < len(items) {
+			line = items[i].Line
+		}
 		u, err := parseUpdate(&raw.Updates[i], func(field, want string) error {
-			return at(raw.Updates[i].Line, "updates["+strconv.Itoa(i)+"]."+field, want)
+			return at(line, "updates["+strconv.Itoa(i)+"]."+field, want)
 		})
 		if err != nil {
 			return nil, err
@@ -187,7 +198,7 @@ func parseUpdate(n *yaml.Node, at func(field, want string) error) (Update, error
 		return Update{}, at("", err.Error())
 	}
 	u := Update{Type: r.Type, File: r.File, Image: r.Image, Container: r.Container, Key: r.Key, NewName: r.NewName,
-		RepositoryKey: r.RepositoryKey, Active: r.Active, Slots: r.Slots, WeightKey: r.WeightKey, Line: n.Line}
+		RepositoryKey: r.RepositoryKey, Active: r.Active, Slots: r.Slots, WeightKey: r.WeightKey}
 	if u.File != "" && (path.IsAbs(u.File) || strings.HasPrefix(path.Clean(u.File), "..")) {
 		return Update{}, at("file", u.File+": want a file inside deploy.path (relative, no ..)")
 	}
