@@ -44,7 +44,7 @@ func TestDeployBlockErrors(t *testing.T) {
 		{"unknown type", "      repo: file:///r.git\n      updates: [{type: jsonnet}]\n", "deploy.updates[0].type: jsonnet: want kustomize, helm, manifest, blue-green or canary"},
 		{"helm without key", "      repo: file:///r.git\n      updates: [{type: helm, file: values.yaml}]\n", "deploy.updates[0].key: required for helm"},
 		{"kustomize without image", "      repo: file:///r.git\n      updates: [{type: kustomize}]\n", "deploy.updates[0].image: required for kustomize"},
-		{"manifest without container", "      repo: file:///r.git\n      updates:\n        - type: manifest\n", "slipway.yaml:7: environment \"staging\": deploy.updates[0].container: required for manifest"},
+		{"manifest without container", "      repo: file:///r.git\n      updates:\n        - type: manifest\n", "slipway.yaml:6: environment \"staging\": deploy.updates[0].container: required for manifest"},
 		{"canary weight", "      repo: file:///r.git\n      updates: [{type: canary, file: r.yaml, key: a, weightKey: b, weight: 120}]\n", "deploy.updates[0].weight: want the canary's traffic weight, 0 to 100"},
 		{"blue-green key", "      repo: file:///r.git\n      updates: [{type: blue-green, file: v.yaml, key: image.digest}]\n", "deploy.updates[0].key: image.digest: want {slot}"},
 	}
