@@ -6,7 +6,7 @@ COMMIT  ?= $(shell git rev-parse --verify -q HEAD 2>/dev/null || echo unknown)
 PKG     := github.com/slipwayhq/slipway
 LDFLAGS := -s -w -X $(PKG)/internal/cli.version=$(VERSION) -X $(PKG)/internal/cli.commit=$(COMMIT)
 
-.PHONY: all build test bench example release fmt vet clean
+.PHONY: all build test bench example example-gitops release fmt vet clean
 
 all: build
 
@@ -21,6 +21,10 @@ bench:
 
 example:
 	bash scripts/example.sh
+
+# A promotion landing as a one-line commit in a local GitOps repository, and its rollback.
+example-gitops:
+	bash scripts/example-gitops.sh
 
 # Static binaries for linux/darwin/windows × amd64/arm64 in dist/, with SHA256SUMS.
 release:

@@ -44,9 +44,16 @@ func Promotion(ctx context.Context, res *promote.Result, o PromotionOptions) err
 	r := res.Record
 	warn := warner(o.Stderr)
 	pub := ci.New(platform, ci.WithWriter(o.Stderr), ci.WithGetenv(o.Getenv))
-	if err := pub.SetOutputs(map[string]string{
+	outputs := map[string]string{
 		"digest": r.Digest, "previous": r.Previous, "env": r.Environment, "reference": res.Reference, "record": r.ID,
-	}); err != nil {
+	}
+	if d := res.Deploy; d != nil {
+		outputs["deploy-commit"] = d.Commit
+		if d.PullRequest != nil {
+			outputs["deploy-url"] = d.PullRequest.URL
+		}
+	}
+	if err := pub.SetOutputs(outputs); err != nil {
 		warn("setting the outputs", err)
 	}
 	name := cmp.Or(r.Name, r.Repository)

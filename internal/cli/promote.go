@@ -16,7 +16,7 @@ import (
 // promoteOptions are the flags of promote, rollback and history.
 type promoteOptions struct {
 	env, to, key, reason, releaseTag, modelRepo string
-	force, release                              bool
+	force, release, dryRun                      bool
 	limit                                       int
 }
 
@@ -29,6 +29,7 @@ func (o *promoteOptions) writes(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.reason, "reason", "", "why: recorded with the promotion")
 	cmd.Flags().BoolVar(&o.release, "release", false, "on GitLab, create or update the release of the version with the gate report as notes")
 	cmd.Flags().StringVar(&o.releaseTag, "release-tag", "", "tag name of the --release (default: the version)")
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "check and move nothing: print the diff the environment's deploy repository would get (slipway.yaml deploy block)")
 }
 
 func newPromoteCmd(g *globalOptions, streams IO) *cobra.Command {
@@ -105,6 +106,7 @@ func runPromote(ctx context.Context, g *globalOptions, o *promoteOptions, stream
 	res, err := promote.Run(ctx, promote.RunRequest{
 		Client: g.client, Ref: arg, Env: o.env, To: o.to, ModelRepo: o.modelRepo, Config: g.cfg,
 		Force: o.force, Reason: o.reason, Getenv: os.Getenv, Warn: promoteWarner(streams),
+		Deploy: promote.DeployOptions{DryRun: o.dryRun},
 	})
 	if err != nil {
 		return err
@@ -116,6 +118,7 @@ func runRollback(ctx context.Context, g *globalOptions, o *promoteOptions, strea
 	res, err := promote.RunRollback(ctx, promote.RunRollbackRequest{
 		Client: g.client, Repo: arg, Env: o.env, To: o.to, Config: g.cfg,
 		Force: o.force, Reason: o.reason, Getenv: os.Getenv, Warn: promoteWarner(streams),
+		Deploy: promote.DeployOptions{DryRun: o.dryRun},
 	})
 	if err != nil {
 		return err
@@ -134,7 +137,7 @@ func finishPromotion(ctx context.Context, g *globalOptions, o *promoteOptions, s
 		promote.WriteResult(w, res)
 		_, err := fmt.Fprintln(w, res.Reference)
 		return err
-	}); err != nil {
+	}); err != nil || res.DryRun {
 		return err
 	}
 	return announce.Promotion(ctx, res, announce.PromotionOptions{

@@ -65,6 +65,9 @@ type Environment struct {
 	// Data are JSON or YAML documents laid over the data that comes with
 	// the policies (a freeze calendar, say).
 	Data []string `json:"data,omitempty"`
+	// Deploy is the GitOps repository the environment's digest is written
+	// to after its tag moves; nil means none.
+	Deploy *Deploy `json:"deploy,omitempty"`
 	// Line is where the environment is defined in the file.
 	Line int `json:"-"`
 }

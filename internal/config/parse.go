@@ -32,6 +32,7 @@ type rawEnv struct {
 	Soak     yaml.Node `yaml:"soak"`
 	Policy   yaml.Node `yaml:"policy"`
 	Data     yaml.Node `yaml:"data"`
+	Deploy   yaml.Node `yaml:"deploy"`
 }
 
 // Parse validates the YAML in data; name is the file, for messages.
@@ -96,6 +97,11 @@ func parseEnv(file string, re rawEnv) (Environment, error) {
 	}
 	if e.Data, err = stringList(file, "data", &re.Data); err != nil {
 		return Environment{}, err
+	}
+	if re.Deploy.Kind != 0 {
+		if e.Deploy, err = parseDeploy(file, e.Name, &re.Deploy); err != nil {
+			return Environment{}, err
+		}
 	}
 	if re.Soak.Kind != 0 {
 		if e.Soak, err = ParseDuration(re.Soak.Value); err != nil || re.Soak.Kind != yaml.ScalarNode {
@@ -202,7 +208,7 @@ func yamlError(file string, err error) error {
 	out := make([]string, 0, len(msgs))
 	for _, m := range msgs {
 		if sub := yamlLine.FindStringSubmatch(m); sub != nil {
-			m = file + ":" + sub[1] + ": " + strings.Replace(sub[2], "not found in type config.rawEnv", "is not an environment setting (name, requires, soak, policy, data)", 1)
+			m = file + ":" + sub[1] + ": " + strings.Replace(sub[2], "not found in type config.rawEnv", "is not an environment setting (name, requires, soak, policy, data, deploy)", 1)
 			m = strings.Replace(m, "not found in type config.rawConfig", "is not a setting (registry, model, policies, key, environments, drift)", 1)
 		} else {
 			m = file + ": " + m

@@ -12,6 +12,7 @@ import (
 	"github.com/slipwayhq/slipway/internal/attest"
 	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/config"
+	"github.com/slipwayhq/slipway/internal/deploy"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/gate"
 	"github.com/slipwayhq/slipway/internal/oci"
@@ -52,6 +53,12 @@ type Result struct {
 	// nothing was checked or recorded.
 	Unchanged bool     `json:"unchanged,omitempty"`
 	Warnings  []string `json:"warnings,omitempty"`
+	// Deploy is what was written to the environment's deploy repository
+	// (the commit, the pull or merge request); nil when it has none.
+	Deploy *deploy.Result `json:"deploy,omitempty"`
+	// DryRun is set by --dry-run: nothing was checked, moved or pushed,
+	// and Deploy.Diff is the change the deploy repository would get.
+	DryRun bool `json:"dryRun,omitempty"`
 	// Verdict is the gate verdict relied on, for reports.
 	Verdict *gate.Verdict `json:"-"`
 }

@@ -43,7 +43,12 @@ func clean(s string) string {
 // WriteResult writes what a promotion or rollback did, for a terminal;
 // the caller prints the pinned reference last.
 func WriteResult(w io.Writer, res *Result) {
+	defer writeDeployResult(w, res)
 	r := res.Record
+	if res.DryRun {
+		fmt.Fprintf(w, "dry run: %s not moved, nothing committed or pushed\n", r.Environment)
+		return
+	}
 	if res.Unchanged {
 		fmt.Fprintf(w, "%s already names %s: nothing to do\n", r.Environment, short(res.Current))
 		return
@@ -86,4 +91,35 @@ func shortKey(k string) string {
 		return k[:16]
 	}
 	return k
+}
+
+// writeDeployResult says what the deploy repository got.
+func writeDeployResult(w io.Writer, res *Result) {
+	d := res.Deploy
+	if d == nil {
+		return
+	}
+	switch {
+	case d.DryRun && d.Changed:
+		fmt.Fprintf(w, "  deploy    would commit to %s (%s) %s:\n%s", d.Repo, d.Branch, strings.Join(d.Files, ", "), d.Diff)
+	case d.DryRun:
+		fmt.Fprintf(w, "  deploy    %s (%s) already has it: nothing to commit\n", d.Repo, d.Branch)
+	case !d.Changed:
+		fmt.Fprintf(w, "  deploy    %s (%s) already has it: nothing committed\n", d.Repo, d.Branch)
+	case d.PullRequest != nil:
+		verb := "updated"
+		if d.PullRequest.Created {
+			verb = "opened"
+		}
+		fmt.Fprintf(w, "  deploy    commit %s on %s, %s %s\n", shortSHA(d.Commit), "slipway/"+res.Record.Environment, verb, d.PullRequest.URL)
+	default:
+		fmt.Fprintf(w, "  deploy    commit %s pushed to %s (%s): %s\n", shortSHA(d.Commit), d.Repo, d.Branch, strings.Join(d.Files, ", "))
+	}
+}
+
+func shortSHA(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
 }

@@ -49,6 +49,8 @@ type RunRequest struct {
 	Warn func(string)
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// Deploy says how the environment's deploy repository is written.
+	Deploy DeployOptions
 }
 
 // Run promotes req.Ref into req.Env: it parses and checks the inputs,
@@ -98,8 +100,21 @@ func Run(ctx context.Context, req RunRequest, opts ...Option) (*Result, error) {
 	if preq.ModelStores, err = modelStores(client, req.ModelRepo, cfg, req.Warn); err != nil {
 		return nil, err
 	}
+	where := src.Ref()
+	if preq.Dest != nil {
+		where = preq.Dest.Ref()
+	}
+	if req.Deploy.DryRun {
+		res := &Result{Reference: where.WithDigest(digest.String()).String(), Record: Record{Action: ActionPromote, Environment: env.Name}}
+		return dryRun(ctx, env, ActionPromote, res, getenv(req.Getenv), req.Deploy)
+	}
 	base := append(clockAndWarnings(req.Now, req.Warn), WithOpener(func(r oci.Ref) oci.Store { return client.Open(r) }))
-	return Promote(ctx, preq, append(base, opts...)...)
+	res, err := Promote(ctx, preq, append(base, opts...)...)
+	if err != nil {
+		return nil, err
+	}
+	complete := fmt.Sprintf("slipway promote %s --env %s", res.Reference, env.Name)
+	return res, writeDeploy(ctx, env, ActionPromote, res, getenv(req.Getenv), req.Deploy, complete)
 }
 
 // modelStores opens --model-repo, else the model repository the settings
@@ -160,6 +175,8 @@ type RunRollbackRequest struct {
 	Warn func(string)
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// Deploy says how the environment's deploy repository is written.
+	Deploy DeployOptions
 }
 
 // RunRollback parses and checks the inputs of a rollback and calls Rollback.
@@ -186,7 +203,20 @@ func RunRollback(ctx context.Context, req RunRollbackRequest, opts ...Option) (*
 	job := ci.Context(getenv(req.Getenv))
 	rreq := RollbackRequest{Store: req.Client.For(ref).Open(ref), Env: env, Environments: cfg.EnvironmentNames(),
 		To: to, Force: req.Force, Reason: req.Reason, Actor: Actor(job, getenv(req.Getenv)), CI: job}
-	return Rollback(ctx, rreq, append(clockAndWarnings(req.Now, req.Warn), opts...)...)
+	if req.Deploy.DryRun {
+		res, err := rollbackPreview(ctx, rreq.Store, env.Name, to)
+		if err != nil {
+			return nil, err
+		}
+		return dryRun(ctx, env, ActionRollback, res, getenv(req.Getenv), req.Deploy)
+	}
+	res, err := Rollback(ctx, rreq, append(clockAndWarnings(req.Now, req.Warn), opts...)...)
+	if err != nil {
+		return nil, err
+	}
+	_, digest, _ := strings.Cut(res.Reference, "@")
+	complete := fmt.Sprintf("slipway rollback %s --env %s --to %s", ref, env.Name, digest)
+	return res, writeDeploy(ctx, env, ActionRollback, res, getenv(req.Getenv), req.Deploy, complete)
 }
 
 // repository parses a repository argument, refusing a tag or digest.
