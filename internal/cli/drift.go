@@ -1,19 +1,23 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/announce"
 	"github.com/slipwayhq/slipway/internal/drift"
 	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/metrics"
 	"github.com/slipwayhq/slipway/internal/report"
 )
 
@@ -23,6 +27,8 @@ type driftOptions struct {
 	columns, ignore, categoric []string
 	thresholds                 drift.Thresholds
 	reports                    []string
+	model                      string
+	metrics                    metricsFlags
 }
 
 // driftReport is one --report FMT=FILE of slipway drift.
@@ -77,6 +83,7 @@ Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 			announce.Drift(cmd.Context(), res, announce.DriftOptions{
 				Getenv: os.Getenv, Stderr: streams.Stderr, MarkdownReport: lastMarkdown(reports),
 			})
+			o.metrics.publish(cmd.Context(), g, streams, metrics.FromDrift(driftModel(o.model, g.cfg.Model, res), res, time.Now()))
 			return res.Err()
 		},
 	}
@@ -91,6 +98,8 @@ Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 	f.Float64Var(&o.thresholds.Alpha, "alpha", drift.DefaultThresholds.Alpha, "significance level, divided by the number of features tested (Bonferroni)")
 	f.Float64Var(&o.thresholds.Share, "share", drift.DefaultThresholds.Share, "the data set drifted when at least this share of the features drifted")
 	f.StringArrayVar(&o.reports, "report", nil, "also write the result: FMT=FILE, FMT one of "+strings.Join(report.DriftFormats(), ", ")+" (repeatable)")
+	f.StringVar(&o.model, "model", "", "model label of the pushed metrics (default: the model setting, else the --reference model's repository name, else the reference file's name)")
+	o.metrics.register(cmd)
 	return cmd
 }
 
@@ -161,3 +170,21 @@ func driftText(w io.Writer, res *drift.Result) error {
 }
 
 func g4(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
+
+// driftModel names the model drift metrics are about: --model, else the
+// model setting, else the last path element of the reference (a model's
+// repository, or the data file's name without extension).
+func driftModel(flag, setting string, res *drift.Result) string {
+	if m := cmp.Or(flag, setting); m != "" {
+		return m
+	}
+	ref := res.Reference
+	if repo, _, ok := strings.Cut(ref, "@"); ok {
+		ref = repo
+	}
+	base := path.Base(strings.TrimPrefix(ref, "oci:"))
+	if name, _, tagged := strings.Cut(base, ":"); tagged {
+		return name
+	}
+	return strings.TrimSuffix(base, path.Ext(base))
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/slipwayhq/slipway/internal/announce"
 	"github.com/slipwayhq/slipway/internal/config"
+	"github.com/slipwayhq/slipway/internal/metrics"
 	"github.com/slipwayhq/slipway/internal/promote"
 )
 
@@ -18,6 +19,7 @@ type promoteOptions struct {
 	env, to, key, reason, releaseTag, modelRepo string
 	force, release                              bool
 	limit                                       int
+	push                                        metricsFlags
 }
 
 func (o *promoteOptions) common(cmd *cobra.Command) {
@@ -29,6 +31,7 @@ func (o *promoteOptions) writes(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.reason, "reason", "", "why: recorded with the promotion")
 	cmd.Flags().BoolVar(&o.release, "release", false, "on GitLab, create or update the release of the version with the gate report as notes")
 	cmd.Flags().StringVar(&o.releaseTag, "release-tag", "", "tag name of the --release (default: the version)")
+	o.push.register(cmd)
 }
 
 func newPromoteCmd(g *globalOptions, streams IO) *cobra.Command {
@@ -137,6 +140,7 @@ func finishPromotion(ctx context.Context, g *globalOptions, o *promoteOptions, s
 	}); err != nil {
 		return err
 	}
+	o.push.publish(ctx, g, streams, metrics.FromPromotion(res))
 	return announce.Promotion(ctx, res, announce.PromotionOptions{
 		Getenv: os.Getenv, Stderr: streams.Stderr, Release: o.release, ReleaseTag: o.releaseTag,
 	})

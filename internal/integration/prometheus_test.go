@@ -1,0 +1,63 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/slipwayhq/slipway/internal/promtest"
+)
+
+// TestMetricsReachPrometheus gates and drift-checks the example model with
+// --pushgateway, and reads the series back from a real Prometheus that
+// scrapes the real Pushgateway.
+func TestMetricsReachPrometheus(t *testing.T) {
+	gw := promtest.Pushgateway(t)
+	prom := promtest.Prometheus(t, promtest.Host(t, gw))
+	isolate(t)
+	// The drift metrics' model is the reference's repository name.
+	store := "oci:" + filepath.Join(t.TempDir(), "iris-classifier")
+	mustSlipway(t, "pack", example(t), "--version", "1.0.0", "--to", store)
+	textfile := filepath.Join(t.TempDir(), "textfile", "gate.prom")
+
+	r := mustSlipway(t, "gate", store+":1.0.0", "--metrics", filepath.Join(example(t), "eval.json"), "--no-attest",
+		"--pushgateway", gw, "--metrics-file", textfile)
+	assert.NotContains(t, r.stderr, "warning: metrics")
+	t.Setenv("SLIPWAY_PUSHGATEWAY", gw) // drift takes it from the setting
+	r = slipway(t, "drift", "--reference", store+":1.0.0", "--current", filepath.Join(example(t), "data", "iris.csv"))
+	require.Equal(t, 0, r.code, "%s", r)
+	assert.NotContains(t, r.stderr, "warning: metrics")
+
+	model := `model="iris-classifier"`
+	v := promtest.Await(t, prom, `slipway_gate_passed{job="slipway",`+model+`,version="1.0.0"}`)
+	assert.Equal(t, 1.0, float64(v[0].Value), "gate passed")
+	v = promtest.Await(t, prom, `slipway_model_metric{`+model+`,metric="accuracy"}`)
+	assert.Greater(t, float64(v[0].Value), 0.5, "the accuracy the gate saw")
+	v = promtest.Await(t, prom, `slipway_drift_detected{`+model+`}`)
+	assert.Equal(t, 0.0, float64(v[0].Value), "the reference data against itself does not drift")
+	v = promtest.Await(t, prom, `slipway_drift_psi{`+model+`}`)
+	assert.GreaterOrEqual(t, len(v), 4, "a PSI per feature: %v", v)
+	// The drift push added its families to the model's group: the gate's are still there.
+	promtest.Await(t, prom, `slipway_gate_failures{`+model+`} == 0`)
+
+	text, err := os.ReadFile(textfile)
+	require.NoError(t, err)
+	assert.Contains(t, string(text), `slipway_gate_passed{model="iris-classifier",version="1.0.0"} 1`)
+}
+
+// TestPushgatewayDownOnlyWarns: an unreachable Pushgateway is a warning;
+// the verdict and the exit code are the gate's.
+func TestPushgatewayDownOnlyWarns(t *testing.T) {
+	isolate(t)
+	store := "oci:" + filepath.Join(t.TempDir(), "iris")
+	mustSlipway(t, "pack", example(t), "--version", "1.0.0", "--to", store)
+	r := mustSlipway(t, "gate", store+":1.0.0", "--metrics", filepath.Join(example(t), "eval.json"), "--no-attest",
+		"--pushgateway", "http://user:s3cret@127.0.0.1:1")
+	assert.Contains(t, r.stderr, "warning: metrics were not pushed")
+	assert.NotContains(t, r.stderr+r.stdout, "s3cret")
+	assert.True(t, strings.Contains(r.stdout, "pass") || strings.Contains(r.stdout, "PASS"), "%s", r)
+}
