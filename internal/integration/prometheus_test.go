@@ -61,3 +61,43 @@ func TestPushgatewayDownOnlyWarns(t *testing.T) {
 	assert.NotContains(t, r.stderr+r.stdout, "s3cret")
 	assert.True(t, strings.Contains(r.stdout, "pass") || strings.Contains(r.stdout, "PASS"), "%s", r)
 }
+
+// TestAnalyzeAgainstPrometheus runs canary analyses against a real
+// Prometheus scraping a test exporter: a healthy version passes, one whose
+// error rate is above the limit fails, a series that does not exist is
+// inconclusive, a query that does not parse is exit 2 naming it, and an
+// unreachable Prometheus is exit 3.
+func TestAnalyzeAgainstPrometheus(t *testing.T) {
+	target, _ := promtest.Exporter(t, `# TYPE canary_error_ratio gauge
+canary_error_ratio{model="iris",version="1.0.0"} 0.01
+canary_error_ratio{model="iris",version="2.0.0"} 0.2
+`)
+	prom := promtest.Prometheus(t, target)
+	isolate(t)
+	promtest.Await(t, prom, `canary_error_ratio{version="2.0.0"}`)
+	file := filepath.Join(t.TempDir(), "canary.yaml")
+	writeFile(t, file, `measurements:
+  - name: error-rate
+    query: canary_error_ratio{model="{{ .Model }}",version="{{ .Version }}"}
+    successCondition: result[0] < 0.05
+    count: 2
+    interval: 100ms
+`)
+	analyze := func(version string) []string {
+		return []string{"analyze", "--prometheus", prom, "--analysis", file, "--model", "iris", "--version", version}
+	}
+	r := mustSlipway(t, analyze("1.0.0")...)
+	assert.Contains(t, r.stdout, "analysis Successful")
+	r = wantExit(t, 1, analyze("2.0.0")...)
+	assert.Contains(t, r.stderr, "error-rate failed")
+	r = wantExit(t, 1, analyze("9.9.9")...)
+	assert.Contains(t, r.stdout, "Inconclusive")
+
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	writeFile(t, bad, "measurements:\n  - name: broken\n    query: sum(rate(x[5m])\n    max: 1\n")
+	r = wantExit(t, 2, "analyze", "--prometheus", prom, "--analysis", bad)
+	assert.Contains(t, r.stderr, "sum(rate(x[5m])")
+
+	r = wantExit(t, 3, "analyze", "--prometheus", "http://127.0.0.1:1", "--analysis", file)
+	assert.Contains(t, r.stderr, "querying Prometheus at http://127.0.0.1:1")
+}
