@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/slipwayhq/slipway/internal/analysis"
+
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/announce"
@@ -20,6 +22,7 @@ type promoteOptions struct {
 	force, release                              bool
 	limit                                       int
 	push                                        metricsFlags
+	prometheus, analysis                        string
 }
 
 func (o *promoteOptions) common(cmd *cobra.Command) {
@@ -58,6 +61,8 @@ another repository first. See docs/promote.md.`,
 	cmd.Flags().StringVar(&o.to, "to", "", "repository to promote into (copied there with its referrers)")
 	cmd.Flags().StringVar(&o.key, "key", "", "public key the gate attestation must verify with (env "+config.EnvKey+")")
 	bindSetting(cmd.Flags(), "key", config.SettingKey)
+	cmd.Flags().StringVar(&o.analysis, "analysis", "", "run this canary analysis (docs/analysis.md) against --prometheus before moving the tag; a failed or inconclusive one refuses the promotion")
+	cmd.Flags().StringVar(&o.prometheus, "prometheus", "", "URL of the Prometheus server --analysis queries")
 	cmd.Flags().StringVar(&o.modelRepo, "model-repo", "", "for an image: the repository of the model it was built from, whose gate attestation counts (default REGISTRY/MODEL of slipway.yaml)")
 	return cmd
 }
@@ -107,7 +112,7 @@ func newHistoryCmd(g *globalOptions, streams IO) *cobra.Command {
 func runPromote(ctx context.Context, g *globalOptions, o *promoteOptions, streams IO, arg string) error {
 	res, err := promote.Run(ctx, promote.RunRequest{
 		Client: g.client, Ref: arg, Env: o.env, To: o.to, ModelRepo: o.modelRepo, Config: g.cfg,
-		Force: o.force, Reason: o.reason, Getenv: os.Getenv, Warn: promoteWarner(streams),
+		Force: o.force, Reason: o.reason, Getenv: os.Getenv, Warn: promoteWarner(streams), Analyze: o.analyzer(),
 	})
 	if err != nil {
 		return err
@@ -144,4 +149,14 @@ func finishPromotion(ctx context.Context, g *globalOptions, o *promoteOptions, s
 	return announce.Promotion(ctx, res, announce.PromotionOptions{
 		Getenv: os.Getenv, Stderr: streams.Stderr, Release: o.release, ReleaseTag: o.releaseTag,
 	})
+}
+
+// analyzer binds --analysis and --prometheus; nil without --analysis.
+func (o *promoteOptions) analyzer() promote.Analyzer {
+	if o.analysis == "" {
+		return nil
+	}
+	return func(ctx context.Context, vars analysis.Vars) (*analysis.Result, error) {
+		return analysis.Run(ctx, analysis.Request{Prometheus: o.prometheus, File: o.analysis, Vars: vars})
+	}
 }

@@ -101,3 +101,29 @@ canary_error_ratio{model="iris",version="2.0.0"} 0.2
 	r = wantExit(t, 3, "analyze", "--prometheus", "http://127.0.0.1:1", "--analysis", file)
 	assert.Contains(t, r.stderr, "querying Prometheus at http://127.0.0.1:1")
 }
+
+// TestPromoteRunsTheAnalysis: promote --analysis refuses a canary whose
+// error rate is high (exit 1, the tag unmoved) and accepts a healthy one,
+// against a real Prometheus.
+func TestPromoteRunsTheAnalysis(t *testing.T) {
+	target, _ := promtest.Exporter(t, `# TYPE canary_error_ratio gauge
+canary_error_ratio{version="1.0.0"} 0.01
+canary_error_ratio{version="1.1.0"} 0.3
+`)
+	prom := promtest.Prometheus(t, target)
+	isolate(t)
+	promtest.Await(t, prom, `canary_error_ratio{version="1.1.0"}`)
+	file := filepath.Join(t.TempDir(), "canary.yaml")
+	writeFile(t, file, "measurements:\n  - name: error-rate\n    query: canary_error_ratio{version=\"{{ .Version }}\"}\n    max: 0.05\n")
+	store := "oci:" + filepath.Join(t.TempDir(), "iris")
+	digest := func(version string) string {
+		r := mustSlipway(t, "pack", example(t), "--version", version, "--to", store)
+		mustSlipway(t, "gate", store+":"+version, "--metrics", filepath.Join(example(t), "eval.json"))
+		return r.lastLine()[strings.LastIndex(r.lastLine(), "@"):]
+	}
+	good, bad := digest("1.0.0"), digest("1.1.0")
+	r := wantExit(t, 1, "promote", store+bad, "--env", "production", "--analysis", file, "--prometheus", prom)
+	assert.Contains(t, r.stderr, "canary analysis Failed")
+	r = mustSlipway(t, "promote", store+good, "--env", "production", "--analysis", file, "--prometheus", prom, "-o", "json")
+	assert.Contains(t, r.stdout, `"phase": "Successful"`)
+}
