@@ -43,13 +43,13 @@ type Measurement struct {
 	Condition string `json:"condition"`
 	// Phase is Successful, Failed, Inconclusive, or Running when the
 	// analysis ended before its runs were done.
-	Phase             Phase `json:"phase"`
-	Count             int   `json:"count"`
-	FailureLimit      int   `json:"failureLimit"`
-	InconclusiveLimit int   `json:"inconclusiveLimit"`
-	Successful        int   `json:"successful"`
-	Failed            int   `json:"failed"`
-	Inconclusive      int   `json:"inconclusive"`
+	Phase             Phase     `json:"phase"`
+	Count             int       `json:"count"`
+	FailureLimit      int       `json:"failureLimit"`
+	InconclusiveLimit int       `json:"inconclusiveLimit"`
+	Successful        int       `json:"successful"`
+	Failed            int       `json:"failed"`
+	Inconclusive      int       `json:"inconclusive"`
 	Runs              []Attempt `json:"runs"`
 }
 
