@@ -43,6 +43,7 @@ func writeSettings(w io.Writer, c *config.Config) error {
 	row(config.SettingModel, c.Model)
 	row(config.SettingPolicies, strings.Join(c.Policies, ", "))
 	row(config.SettingKey, c.Key)
+	row(config.SettingPushgateway, c.Pushgateway)
 	names := c.EnvironmentNames()
 	row(config.SettingEnvironments, strings.Join(names, " → "))
 	if err := tw.Flush(); err != nil {

@@ -1,15 +1,18 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"maps"
 	"os"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -19,6 +22,7 @@ import (
 	"github.com/slipwayhq/slipway/internal/drift"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/gate"
+	"github.com/slipwayhq/slipway/internal/metrics"
 	"github.com/slipwayhq/slipway/internal/report"
 )
 
@@ -32,6 +36,8 @@ type driftOptions struct {
 	baselineMetrics            string
 	insecure                   bool
 	exactLimit                 int
+	model                      string
+	metrics                    metricsFlags
 }
 
 // driftReport is one --report FMT=FILE of slipway drift.
@@ -89,6 +95,7 @@ Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 			announce.Drift(cmd.Context(), res, announce.DriftOptions{
 				Getenv: os.Getenv, Stderr: streams.Stderr, MarkdownReport: lastMarkdown(reports),
 			})
+			o.metrics.publish(cmd.Context(), g, streams, metrics.FromDrift(driftModel(o.model, g.cfg.Model, res), res, time.Now()))
 			return res.Err()
 		},
 	}
@@ -112,6 +119,8 @@ Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 	f.BoolVar(&o.insecure, "insecure-unsigned", false, "use the baseline model's gate attestations without verifying them (no key): anyone who can push there chooses the baseline")
 	f.Float64Var(&o.thresholds.Degradation, "degradation", drift.DefaultThresholds.Degradation, "a model metric degraded when it is worse than the baseline's by more than this share of it")
 	f.StringArrayVar(&o.reports, "report", nil, "also write the result: FMT=FILE, FMT one of "+strings.Join(report.DriftFormats(), ", ")+" (repeatable)")
+	f.StringVar(&o.model, "model", "", "model label of the pushed metrics (default: the model setting, else the --reference model's repository name, else the reference file's name)")
+	o.metrics.register(cmd)
 	return cmd
 }
 
@@ -274,3 +283,21 @@ func yesNo(b bool) string {
 }
 
 func g4(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
+
+// driftModel names the model drift metrics are about: --model, else the
+// model setting, else the last path element of the reference (a model's
+// repository, or the data file's name without extension).
+func driftModel(flag, setting string, res *drift.Result) string {
+	if m := cmp.Or(flag, setting); m != "" {
+		return m
+	}
+	ref := res.Reference
+	if repo, _, ok := strings.Cut(ref, "@"); ok {
+		ref = repo
+	}
+	base := path.Base(strings.TrimPrefix(ref, "oci:"))
+	if name, _, tagged := strings.Cut(base, ":"); tagged {
+		return name
+	}
+	return strings.TrimSuffix(base, path.Ext(base))
+}

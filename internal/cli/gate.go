@@ -14,6 +14,7 @@ import (
 	"github.com/slipwayhq/slipway/internal/announce"
 	"github.com/slipwayhq/slipway/internal/config"
 	"github.com/slipwayhq/slipway/internal/gate"
+	"github.com/slipwayhq/slipway/internal/metrics"
 	"github.com/slipwayhq/slipway/internal/policy"
 	"github.com/slipwayhq/slipway/internal/report"
 )
@@ -31,6 +32,7 @@ type gateOptions struct {
 	failOnWarn bool
 	noAttest   bool
 	timeout    time.Duration
+	push       metricsFlags
 }
 
 func newGateCmd(g *globalOptions, streams IO) *cobra.Command {
@@ -65,6 +67,7 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 			if err := g.showVerdict(cmd.Context(), streams, req, res); err != nil {
 				return err
 			}
+			o.push.publish(cmd.Context(), g, streams, metrics.FromGate(res.Verdict))
 			return res.Err()
 		},
 	}
@@ -83,6 +86,7 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 	f.BoolVar(&o.failOnWarn, "fail-on-warn", false, "exit 4 when there are warnings and no failures")
 	f.BoolVar(&o.noAttest, "no-attest", false, "do not store the verdict as an attestation")
 	f.DurationVar(&o.timeout, "timeout", policy.DefaultTimeout, "longest one policy evaluation may take (exit 2 past it; 0 is no limit)")
+	o.push.register(cmd)
 	return cmd
 }
 

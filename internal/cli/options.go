@@ -142,6 +142,8 @@ func settingFlags(cmd *cobra.Command) (config.Flags, map[string]string) {
 			f.Model = fl.Value.String()
 		case config.SettingKey:
 			f.Key = fl.Value.String()
+		case config.SettingPushgateway:
+			f.Pushgateway = fl.Value.String()
 		case config.SettingPolicies:
 			if sv, ok := fl.Value.(pflag.SliceValue); ok {
 				f.Policies = sv.GetSlice()

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -108,6 +111,13 @@ func TestJSONOutputsMatchTheirSchemas(t *testing.T) {
 	}
 	run(0, "rollback", "oci:store", "--env", "staging", "--to", field(v2, "digest"), "--reason", "after gc")
 	outputs["config"] = run(0, "config")
+	prom := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{"version":"1.0.0"},"value":[1700000000,"0.01"]}]}}`)
+	}))
+	defer prom.Close()
+	write("canary.yaml", "measurements:\n  - name: error-rate\n    query: errors{version=\"{{ .Version }}\"}\n    max: 0.05\n")
+	outputs["analyze"] = run(0, "analyze", "--prometheus", prom.URL, "--analysis", "canary.yaml", "--version", "1.0.0")
 
 	for verb := range outputTypes {
 		if verb == "gate-input" { // the document policies see, not a verb's output (internal/gate tests it)

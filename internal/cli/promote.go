@@ -6,10 +6,13 @@ import (
 	"io"
 	"os"
 
+	"github.com/slipwayhq/slipway/internal/analysis"
+
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/announce"
 	"github.com/slipwayhq/slipway/internal/config"
+	"github.com/slipwayhq/slipway/internal/metrics"
 	"github.com/slipwayhq/slipway/internal/promote"
 )
 
@@ -18,6 +21,8 @@ type promoteOptions struct {
 	env, to, key, reason, releaseTag, modelRepo string
 	force, release, dryRun                      bool
 	limit                                       int
+	push                                        metricsFlags
+	prometheus, analysis                        string
 }
 
 func (o *promoteOptions) common(cmd *cobra.Command) {
@@ -30,6 +35,7 @@ func (o *promoteOptions) writes(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.release, "release", false, "on GitLab, create or update the release of the version with the gate report as notes")
 	cmd.Flags().StringVar(&o.releaseTag, "release-tag", "", "tag name of the --release (default: the version)")
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "check and move nothing: print the diff the environment's deploy repository would get (slipway.yaml deploy block)")
+	o.push.register(cmd)
 }
 
 func newPromoteCmd(g *globalOptions, streams IO) *cobra.Command {
@@ -56,6 +62,8 @@ another repository first. See docs/promote.md.`,
 	cmd.Flags().StringVar(&o.to, "to", "", "repository to promote into (copied there with its referrers)")
 	cmd.Flags().StringVar(&o.key, "key", "", "public key the gate attestation must verify with (env "+config.EnvKey+")")
 	bindSetting(cmd.Flags(), "key", config.SettingKey)
+	cmd.Flags().StringVar(&o.analysis, "analysis", "", "run this canary analysis (docs/analysis.md) against --prometheus before moving the tag; a failed or inconclusive one refuses the promotion")
+	cmd.Flags().StringVar(&o.prometheus, "prometheus", "", "URL of the Prometheus server --analysis queries")
 	cmd.Flags().StringVar(&o.modelRepo, "model-repo", "", "for an image: the repository of the model it was built from, whose gate attestation counts (default REGISTRY/MODEL of slipway.yaml)")
 	return cmd
 }
@@ -105,7 +113,7 @@ func newHistoryCmd(g *globalOptions, streams IO) *cobra.Command {
 func runPromote(ctx context.Context, g *globalOptions, o *promoteOptions, streams IO, arg string) error {
 	res, err := promote.Run(ctx, promote.RunRequest{
 		Client: g.client, Ref: arg, Env: o.env, To: o.to, ModelRepo: o.modelRepo, Config: g.cfg,
-		Force: o.force, Reason: o.reason, Getenv: os.Getenv, Warn: promoteWarner(streams),
+		Force: o.force, Reason: o.reason, Getenv: os.Getenv, Warn: promoteWarner(streams), Analyze: o.analyzer(),
 		Deploy: promote.DeployOptions{DryRun: o.dryRun},
 	})
 	if err != nil {
@@ -140,7 +148,18 @@ func finishPromotion(ctx context.Context, g *globalOptions, o *promoteOptions, s
 	}); err != nil || res.DryRun {
 		return err
 	}
+	o.push.publish(ctx, g, streams, metrics.FromPromotion(res))
 	return announce.Promotion(ctx, res, announce.PromotionOptions{
 		Getenv: os.Getenv, Stderr: streams.Stderr, Release: o.release, ReleaseTag: o.releaseTag,
 	})
+}
+
+// analyzer binds --analysis and --prometheus; nil without --analysis.
+func (o *promoteOptions) analyzer() promote.Analyzer {
+	if o.analysis == "" {
+		return nil
+	}
+	return func(ctx context.Context, vars analysis.Vars) (*analysis.Result, error) {
+		return analysis.Run(ctx, analysis.Request{Prometheus: o.prometheus, File: o.analysis, Vars: vars})
+	}
 }

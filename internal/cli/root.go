@@ -70,6 +70,7 @@ func newRootCmd(g *globalOptions, streams IO) *cobra.Command {
 		newInspectCmd(g, streams),
 		newGateCmd(g, streams),
 		newDriftCmd(g, streams),
+		newAnalyzeCmd(g, streams),
 		newPolicyCmd(g, streams),
 		newAttestCmd(g, streams),
 		newBuildCmd(g, streams),

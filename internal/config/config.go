@@ -42,6 +42,9 @@ type Config struct {
 	Policies []string `json:"policies,omitempty"`
 	// Key is the public key (PEM) that gate attestations must verify with.
 	Key string `json:"key,omitempty"`
+	// Pushgateway is the Prometheus Pushgateway URL gate, drift and promote
+	// push their metrics to; "" pushes nothing.
+	Pushgateway string `json:"pushgateway,omitempty"`
 	// Environments is the promotion chain, in the order written.
 	Environments []Environment `json:"environments,omitempty"`
 	// Drift are the thresholds of slipway drift; flags override them.

@@ -22,6 +22,7 @@ type rawConfig struct {
 	Model        string    `yaml:"model"`
 	Policies     yaml.Node `yaml:"policies"`
 	Key          string    `yaml:"key"`
+	Pushgateway  string    `yaml:"pushgateway"`
 	Environments []rawEnv  `yaml:"environments"`
 	Drift        yaml.Node `yaml:"drift"`
 }
@@ -54,7 +55,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err := dec.Decode(&raw); err != nil {
 		return nil, yamlError(name, err)
 	}
-	c := &Config{Registry: raw.Registry, Model: raw.Model, Key: raw.Key}
+	c := &Config{Registry: raw.Registry, Model: raw.Model, Key: raw.Key, Pushgateway: raw.Pushgateway}
 	var err error
 	if c.Policies, err = stringList(name, "policies", &raw.Policies); err != nil {
 		return nil, err
@@ -209,7 +210,7 @@ func yamlError(file string, err error) error {
 	for _, m := range msgs {
 		if sub := yamlLine.FindStringSubmatch(m); sub != nil {
 			m = file + ":" + sub[1] + ": " + strings.Replace(sub[2], "not found in type config.rawEnv", "is not an environment setting (name, requires, soak, policy, data, deploy)", 1)
-			m = strings.Replace(m, "not found in type config.rawConfig", "is not a setting (registry, model, policies, key, environments, drift)", 1)
+			m = strings.Replace(m, "not found in type config.rawConfig", "is not a setting (registry, model, policies, key, pushgateway, environments, drift)", 1)
 		} else {
 			m = file + ": " + m
 		}

@@ -15,6 +15,8 @@ const (
 	EnvModel    = "SLIPWAY_MODEL"
 	EnvPolicies = "SLIPWAY_POLICIES" // comma-separated
 	EnvKey      = "SLIPWAY_KEY"
+	// EnvPushgateway is the Prometheus Pushgateway gate, drift and promote push to.
+	EnvPushgateway = "SLIPWAY_PUSHGATEWAY"
 )
 
 // The names of settings, as slipway.yaml spells them and `slipway config`
@@ -25,6 +27,7 @@ const (
 	SettingPolicies     = "policies"
 	SettingKey          = "key"
 	SettingEnvironments = "environments"
+	SettingPushgateway  = "pushgateway"
 )
 
 // Flags are the command-line values of settings; empty ones were not given.
@@ -33,6 +36,8 @@ type Flags struct {
 	Model    string
 	Policies []string
 	Key      string
+	// Pushgateway is --pushgateway.
+	Pushgateway string
 }
 
 // Origin says where a setting's value came from: a flag (--key), a
@@ -108,6 +113,7 @@ func Resolve(o ResolveOptions) (*Config, error) {
 	str(SettingRegistry, &c.Registry, o.Flags.Registry, EnvRegistry)
 	str(SettingModel, &c.Model, o.Flags.Model, EnvModel)
 	str(SettingKey, &c.Key, o.Flags.Key, EnvKey)
+	str(SettingPushgateway, &c.Pushgateway, o.Flags.Pushgateway, EnvPushgateway)
 
 	cur := OriginDefault
 	if len(c.Policies) > 0 {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slipwayhq/slipway/internal/analysis"
+
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/slipwayhq/slipway/internal/attest"
@@ -21,7 +23,9 @@ import (
 // Request is one promotion: move Env's tag in Dest to Digest from Source.
 type Request struct {
 	Source oci.Store
-	Digest v1.Hash
+	// Analyze, when set, runs a canary analysis before the tag moves.
+	Analyze Analyzer
+	Digest  v1.Hash
 	// Dest holds the environment's tag and history; nil means Source. A
 	// Dest other than Source gets a copy of the artifact and its referrers.
 	Dest oci.Store
@@ -61,6 +65,8 @@ type Result struct {
 	DryRun bool `json:"dryRun,omitempty"`
 	// Verdict is the gate verdict relied on, for reports.
 	Verdict *gate.Verdict `json:"-"`
+	// Analysis is the canary analysis run before the tag moved (--analysis).
+	Analysis *analysis.Result `json:"analysis,omitempty"`
 }
 
 // Promote checks that req.Digest may enter req.Env (a passing gate verdict,
@@ -101,6 +107,9 @@ func Promote(ctx context.Context, req Request, opts ...Option) (*Result, error) 
 	p := &promotion{req: req, dst: dst, subj: subj, res: res, o: o, now: o.now().UTC()}
 	refusals, err := p.check(ctx, cur, hist)
 	if err != nil {
+		return nil, err
+	}
+	if refusals, err = p.analyze(ctx, refusals); err != nil {
 		return nil, err
 	}
 	if len(refusals) > 0 && !req.Force {

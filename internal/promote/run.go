@@ -51,6 +51,8 @@ type RunRequest struct {
 	Now func() time.Time
 	// Deploy says how the environment's deploy repository is written.
 	Deploy DeployOptions
+	// Analyze, when set, runs a canary analysis before the tag moves.
+	Analyze Analyzer
 }
 
 // Run promotes req.Ref into req.Env: it parses and checks the inputs,
@@ -88,7 +90,7 @@ func Run(ctx context.Context, req RunRequest, opts ...Option) (*Result, error) {
 	}
 	job := ci.Context(getenv(req.Getenv))
 	preq := Request{Source: src, Digest: digest, Env: env, Environments: cfg.EnvironmentNames(),
-		Force: req.Force, Reason: req.Reason, CI: job, Actor: Actor(job, getenv(req.Getenv))}
+		Force: req.Force, Reason: req.Reason, CI: job, Actor: Actor(job, getenv(req.Getenv)), Analyze: req.Analyze}
 	if req.To != "" {
 		preq.Dest = client.Open(dst)
 	}

@@ -1,0 +1,105 @@
+package analysis_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/slipwayhq/slipway/internal/analysis"
+	"github.com/slipwayhq/slipway/internal/fault"
+)
+
+// fakeProm answers every query with the next of values ("" is an empty vector).
+func fakeProm(t *testing.T, values ...string) (string, *[]string) {
+	var queries []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		queries = append(queries, r.Form.Get("query"))
+		v := values[min(len(queries)-1, len(values)-1)]
+		result := "[]"
+		if v != "" {
+			result = fmt.Sprintf(`[{"metric":{},"value":[1,%q]}]`, v)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":%s}}`, result)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, &queries
+}
+
+// clock is a fake clock that Sleep advances.
+type clock struct{ now time.Time }
+
+func (c *clock) Now() time.Time { return c.now }
+func (c *clock) Sleep(_ context.Context, d time.Duration) error {
+	c.now = c.now.Add(d)
+	return nil
+}
+
+func TestRun(t *testing.T) {
+	spec := func(extra string) string {
+		return "measurements:\n  - name: err\n    query: e{v=\"{{ .Version }}\"}\n    successCondition: result[0] < 0.05\n    interval: 1m\n    count: 3\n" + extra
+	}
+	tests := []struct {
+		name    string
+		file    string
+		values  []string
+		phase   analysis.Phase
+		runs    int
+		elapsed time.Duration
+	}{
+		{"healthy", spec(""), []string{"0.01"}, analysis.Successful, 3, 2 * time.Minute},
+		{"one failure ends it", spec(""), []string{"0.01", "0.2"}, analysis.Failed, 2, time.Minute},
+		{"within failureLimit", spec("    failureLimit: 1\n"), []string{"0.2", "0.01"}, analysis.Successful, 3, 2 * time.Minute},
+		{"empty is inconclusive", spec(""), []string{""}, analysis.Inconclusive, 1, 0},
+		{"empty as failure", spec("    emptyResult: failure\n"), []string{""}, analysis.Failed, 1, 0},
+		{"initial delay", spec("    initialDelay: 5m\n"), []string{"0.01"}, analysis.Successful, 3, 7 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url, queries := fakeProm(t, tt.values...)
+			s, err := analysis.Parse("canary.yaml", []byte(tt.file))
+			require.NoError(t, err)
+			c := &clock{now: time.Unix(1_700_000_000, 0)}
+			start := c.now
+			res, err := analysis.Run(t.Context(), analysis.Request{Prometheus: url, Spec: s,
+				Vars: analysis.Vars{Version: `1.0"x`}, Now: c.Now, Sleep: c.Sleep})
+			require.NoError(t, err)
+			assert.Equal(t, tt.phase, res.Phase, res.Summary())
+			assert.Len(t, res.Measurements[0].Runs, tt.runs)
+			assert.Equal(t, tt.elapsed, c.now.Sub(start))
+			assert.Equal(t, `e{v="1.0\"x"}`, (*queries)[0], "template values are escaped")
+			assert.Equal(t, tt.phase == analysis.Successful, res.Err() == nil)
+		})
+	}
+}
+
+func TestParseReportsEveryField(t *testing.T) {
+	_, err := analysis.Parse("a.yaml", []byte(`measurements:
+  - name: x
+    query: up{a="{{ .Nope }}"}
+    interval: soon
+    count: 0
+    failureLimit: -1
+    emptyResult: maybe
+  - query: up
+    successCondition: result ~ 3
+`))
+	require.Error(t, err)
+	assert.Equal(t, fault.Usage, fault.KindOf(err))
+	for _, want := range []string{
+		"a.yaml:2: measurements[0] (x): query: template",
+		"measurements[0] (x): successCondition: missing",
+		`interval: "soon"`, "count: 0", "failureLimit: -1", `emptyResult: "maybe"`,
+		"a.yaml:8: measurements[1]: name: missing",
+		`successCondition: "result ~ 3"`,
+	} {
+		assert.Contains(t, err.Error(), want)
+	}
+}
