@@ -88,7 +88,7 @@ func TestParseValidatesInToto(t *testing.T) {
 		{"subject not a list", `{"_type":"` + StatementType + `","subject":{},"predicateType":"p"}`, "payload is not an in-toto statement"},
 		{"duplicate field", `{"_type":"` + StatementType + `","subject":[{"digest":{"sha256":"` + modelDigest.Hex + `"}}],"predicateType":"p","predicateType":"q"}`, "not an in-toto statement"},
 		{"proto field name", `{"_type":"` + StatementType + `","subject":[{"digest":{"sha256":"` + modelDigest.Hex + `"}}],"predicate_type":"p"}`, `p about sha256:` + modelDigest.Hex + `: statement has no "predicateType" field`},
-		{"legacy type", `{"_type":"https://in-toto.io/Statement/v0.1","subject":[{"digest":{"sha256":"` + modelDigest.Hex + `"}}],"predicateType":"p"}`, "want \"" + StatementType + "\""},
+		{"unknown type", `{"_type":"https://in-toto.io/Statement/v0.2","subject":[{"digest":{"sha256":"` + modelDigest.Hex + `"}}],"predicateType":"p"}`, "want \"" + StatementType + "\""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := parseStatement([]byte(tt.payload))
