@@ -126,5 +126,17 @@ func TestCosignVerifiesSlipwayBundle(t *testing.T) {
 		require.NoError(t, err, "slipway attest verify on cosign's attestation")
 		require.NotNil(t, res.Gate)
 		assert.Equal(t, "2030-01-02T03:04:05Z", res.Gate.Time.UTC().Format(time.RFC3339), "the newest verdict is cosign's")
+
+		// cosign's encrypted key file, its password from COSIGN_PASSWORD.
+		getenv := func(k string) string { return map[string]string{"COSIGN_PASSWORD": ""}[k] }
+		res2, err := attest.VerifyAttestation(ctx, attest.VerifyRequest{Client: oci.Client{}, Reference: repo + ":1.0.0", Key: cosignKey, Getenv: getenv})
+		require.NoError(t, err, "verifying with cosign.key")
+		assert.Equal(t, res.KeyID, res2.KeyID)
+		signer, err := attest.OpenSigner(ctx, cosignKey, getenv)
+		require.NoError(t, err)
+		_, err = attest.Write(ctx, store, desc, stmt, signer, attest.FormatBundle, nil)
+		require.NoError(t, err, "signing with cosign.key")
+		_, err = attest.OpenSigner(ctx, cosignKey, func(string) string { return "wrong" })
+		assert.ErrorContains(t, err, "COSIGN_PASSWORD does not decrypt")
 	})
 }

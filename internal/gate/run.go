@@ -124,7 +124,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	var signer *attest.Signer
 	if req.Key != "" {
 		var err error
-		if signer, err = attest.LoadPrivateKey(req.Key); err != nil {
+		if signer, err = attest.OpenSigner(ctx, req.Key, req.Getenv); err != nil {
 			return nil, err
 		}
 	}
