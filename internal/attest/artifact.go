@@ -36,6 +36,8 @@ const (
 	AnnotationCreated = "org.opencontainers.image.created"
 
 	layerAnnotationPredicateType = "in-toto.io/predicate-type"
+	// annotationBundlePredicateType is cosign v3's, on bundle referrers.
+	annotationBundlePredicateType = "dev.sigstore.bundle.predicateType"
 )
 
 // newArtifact builds the manifest that stores envelope JSON env as a

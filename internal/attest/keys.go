@@ -2,7 +2,7 @@ package attest
 
 import (
 	"bytes"
-	"context"
+	"cmp"
 	"crypto"
 	"crypto/ecdh"
 	"crypto/ecdsa"
@@ -20,7 +20,6 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"github.com/slipwayhq/slipway/internal/fault"
 )
 
@@ -40,16 +39,21 @@ const wantKeys = "want ed25519 or ECDSA P-256"
 // hundred bytes, and a path to something endless must not hang the gate.
 const maxKeyFile = 64 << 10
 
-// Signer signs envelopes with one ed25519 or ECDSA P-256 private key.
+// Signer signs attestations with one ed25519 or ECDSA P-256 private key
+// (a file's, or one a KMS holds), or keyless (NewKeylessSigner).
 type Signer struct {
 	key      crypto.Signer
 	verifier *Verifier
+	keyless  *KeylessSigning
 }
 
-// Verifier checks signatures against one ed25519 or ECDSA P-256 public key.
+// Verifier checks signatures against one ed25519 or ECDSA P-256 public
+// key, or, keyless (NewKeylessVerifier), against a Sigstore trusted root
+// and a certificate identity.
 type Verifier struct {
-	pub   crypto.PublicKey
-	keyID string
+	pub     crypto.PublicKey
+	keyID   string
+	keyless *keylessVerifier
 }
 
 // NewSigner wraps a private key (a file's, or one held by a KMS behind
@@ -75,37 +79,34 @@ func NewVerifier(pub crypto.PublicKey) (*Verifier, error) {
 	return &Verifier{pub: pub, keyID: hex.EncodeToString(sum[:])}, nil
 }
 
-// KeyID is the key ID of the signer's public key, set as the DSSE keyid.
-func (s *Signer) KeyID() string { return s.verifier.keyID }
+// KeyID is the key ID of the signer's public key, set as the DSSE keyid;
+// "keyless" for a keyless signer, whose key lives for one signature.
+func (s *Signer) KeyID() string {
+	if s.keyless != nil {
+		return "keyless"
+	}
+	return s.verifier.keyID
+}
 
-// Verifier returns the verifier for the signer's public key.
+// Keyless reports whether the signer signs keyless.
+func (s *Signer) Keyless() bool { return s.keyless != nil }
+
+// Verifier returns the verifier for the signer's public key; nil for a
+// keyless signer.
 func (s *Signer) Verifier() *Verifier { return s.verifier }
 
-// KeyID is the hex sha256 of the PKIX DER encoding of the public key.
-func (v *Verifier) KeyID() string { return v.keyID }
+// KeyID is the hex sha256 of the PKIX DER encoding of the public key; for a
+// keyless verifier, the identity and issuer it wants.
+func (v *Verifier) KeyID() string {
+	if v.keyless != nil {
+		w := v.keyless.want
+		return fmt.Sprintf("keyless %s from %s", cmp.Or(w.Identity, w.IdentityRegexp), cmp.Or(w.Issuer, w.IssuerRegexp))
+	}
+	return v.keyID
+}
 
 // Public returns the public key.
 func (v *Verifier) Public() crypto.PublicKey { return v.pub }
-
-// sign signs msg: ed25519 over msg itself, ECDSA over its sha256 (ASN.1 DER).
-func (s *Signer) sign(msg []byte) ([]byte, error) {
-	if _, ok := s.verifier.pub.(*ecdsa.PublicKey); ok {
-		d := sha256.Sum256(msg)
-		return s.key.Sign(rand.Reader, d[:], crypto.SHA256)
-	}
-	return s.key.Sign(rand.Reader, msg, crypto.Hash(0))
-}
-
-func (v *Verifier) verify(msg, sig []byte) bool {
-	switch pub := v.pub.(type) {
-	case ed25519.PublicKey:
-		return ed25519.Verify(pub, msg, sig)
-	case *ecdsa.PublicKey:
-		d := sha256.Sum256(msg)
-		return ecdsa.VerifyASN1(pub, d[:], sig)
-	}
-	return false
-}
 
 // describeKey says what kind of key k (public or private) is, and whether
 // Slipway signs with that kind.
@@ -288,35 +289,3 @@ func writeNew(name string, mode os.FileMode, b *pem.Block) error {
 	}
 	return nil
 }
-
-// DSSE adapts the signer to go-securesystemslib's dsse.SignerVerifier, the
-// interface dsse.NewEnvelopeSigner and NewEnvelopeVerifier (and so
-// sigstore-go's DSSE handling) take. Its KeyID is the signer's.
-func (s *Signer) DSSE() dsse.SignerVerifier { return dsseSigner{dsseVerifier{s.verifier}, s} }
-
-// DSSE adapts the verifier to go-securesystemslib's dsse.Verifier.
-func (v *Verifier) DSSE() dsse.Verifier { return dsseVerifier{v} }
-
-type dsseVerifier struct{ v *Verifier }
-
-type dsseSigner struct {
-	dsseVerifier
-	s *Signer
-}
-
-var (
-	_ dsse.Verifier       = dsseVerifier{}
-	_ dsse.SignerVerifier = dsseSigner{}
-)
-
-func (k dsseSigner) Sign(_ context.Context, data []byte) ([]byte, error) { return k.s.sign(data) }
-
-func (k dsseVerifier) Verify(_ context.Context, data, sig []byte) error {
-	if !k.v.verify(data, sig) {
-		return fmt.Errorf("signature does not verify with key %s", k.v.keyID)
-	}
-	return nil
-}
-
-func (k dsseVerifier) KeyID() (string, error)   { return k.v.keyID, nil }
-func (k dsseVerifier) Public() crypto.PublicKey { return k.v.pub }

@@ -43,7 +43,7 @@ func Check(f Found, subject v1.Hash, predicateType string, verifiers ...*Verifie
 		c.Err = f.Err
 		return c
 	}
-	st, keyID, err := open(f.Envelope, verifiers)
+	st, keyID, err := open(f, verifiers)
 	if err == nil && st.PredicateType != predicateType {
 		err = fault.Deniedf("attestation has predicate type %s, want %s", st.PredicateType, predicateType)
 	}
@@ -63,14 +63,20 @@ func Check(f Found, subject v1.Hash, predicateType string, verifiers ...*Verifie
 
 // open verifies env with the first of verifiers that accepts it, or only
 // decodes it when there are none.
-func open(env *Envelope, verifiers []*Verifier) (Statement, string, error) {
+func open(f Found, verifiers []*Verifier) (Statement, string, error) {
 	if len(verifiers) == 0 {
-		st, err := Decode(env)
+		st, err := Decode(f.Envelope)
 		return st, "", err
 	}
 	var errs []string
 	for _, v := range verifiers {
-		st, err := Verify(env, v)
+		var st Statement
+		var err error
+		if f.Bundle != nil {
+			st, err = verifyBundle(f.Bundle, v)
+		} else {
+			st, err = Verify(f.Envelope, v)
+		}
 		if err == nil {
 			return st, v.KeyID(), nil
 		}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+	"github.com/sigstore/sigstore-go/pkg/sign"
 
 	"github.com/slipwayhq/slipway/internal/fault"
 )
@@ -17,8 +19,9 @@ import (
 // PayloadType is the DSSE payload type of an in-toto statement.
 const PayloadType = "application/vnd.in-toto+json"
 
-// Envelope is a DSSE v1 envelope: go-securesystemslib's, the type
-// sigstore-go and in-toto's tools read and write.
+// Envelope is a DSSE v1 envelope in its JSON form: go-securesystemslib's
+// type, the one sigstore-go's bundle.Envelope wraps. Signing and verifying
+// it is sigstore-go's (sigstore.go).
 type Envelope = dsse.Envelope
 
 // Signature is one DSSE signature: base64 of the raw signature bytes, and
@@ -27,7 +30,9 @@ type Signature = dsse.Signature
 
 // PAE is DSSE's pre-authentication encoding, the bytes that are signed:
 // "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body.
-func PAE(payloadType string, payload []byte) []byte { return dsse.PAE(payloadType, payload) }
+func PAE(payloadType string, payload []byte) []byte {
+	return (&sign.DSSEData{Data: payload, PayloadType: payloadType}).PreAuthEncoding()
+}
 
 // Unsigned wraps stmt in an envelope with no signatures: a record of what
 // was decided that proves nothing about who decided it.
@@ -55,21 +60,32 @@ func encodeStatement(stmt Statement) ([]byte, error) {
 	return payload, nil
 }
 
-// Sign wraps stmt in an envelope signed by signer over PAE(type, payload).
+// Sign wraps stmt in a bare DSSE envelope signed by signer over
+// PAE(type, payload), its signature's keyid set to the signer's key ID.
+// A keyless signer cannot make one (it needs a bundle for the certificate).
 func Sign(stmt Statement, signer *Signer) (*Envelope, error) {
+	if signer.Keyless() {
+		return nil, fault.Usagef("a keyless signature is kept in a Sigstore bundle: use --attestation-format bundle")
+	}
+	b, err := SignBundle(context.Background(), stmt, signer)
+	if err != nil {
+		return nil, err
+	}
+	env := envelopeOf(b.GetDsseEnvelope())
+	for i := range env.Signatures {
+		env.Signatures[i].KeyID = signer.KeyID()
+	}
+	return env, nil
+}
+
+// SignBundle signs stmt into a Sigstore bundle v0.3 holding its DSSE
+// envelope: what cosign v3 writes and verifies.
+func SignBundle(ctx context.Context, stmt Statement, signer *Signer) (*Bundle, error) {
 	payload, err := encodeStatement(stmt)
 	if err != nil {
 		return nil, err
 	}
-	es, err := dsse.NewEnvelopeSigner(signer.DSSE())
-	if err != nil {
-		return nil, err
-	}
-	env, err := es.SignPayload(context.Background(), PayloadType, payload)
-	if err != nil {
-		return nil, fmt.Errorf("signing with key %s: %w", signer.KeyID(), err)
-	}
-	return env, nil
+	return signBundle(ctx, payload, signer)
 }
 
 // Verify checks that env holds an in-toto statement signed by verifier's
@@ -90,12 +106,13 @@ func Verify(env *Envelope, verifier *Verifier) (Statement, error) {
 	if len(env.Signatures) == 0 {
 		return Statement{}, fault.Deniedf("envelope is unsigned: it records a verdict but cannot prove who made it")
 	}
-	// dsse verifies the candidates: the signatures that claim verifier's key
-	// or no key, re-encoded in standard base64. dsse itself decodes only
-	// padded base64 and gives up on the first signature it cannot decode;
-	// the DSSE spec asks verifiers to accept every alphabet, and one
+	// Each candidate (a signature that claims verifier's key or no key) is
+	// verified on its own by sigstore-go. Signatures are decoded from every
+	// base64 alphabet, as the DSSE spec asks of verifiers, and one
 	// undecodable signature must not hide a good one.
-	candidates := Envelope{PayloadType: env.PayloadType, Payload: base64.StdEncoding.EncodeToString(payload)}
+	if verifier.keyless != nil {
+		return Statement{}, fault.Deniedf("a bare DSSE envelope carries no certificate, so it cannot be verified keyless: verify it with --key")
+	}
 	var others []string
 	tried := false
 	for _, s := range env.Signatures {
@@ -104,25 +121,18 @@ func Verify(env *Envelope, verifier *Verifier) (Statement, error) {
 			continue
 		}
 		tried = true
-		if sig, err := decodeB64(s.Sig); err == nil {
-			candidates.Signatures = append(candidates.Signatures, Signature{KeyID: s.KeyID, Sig: base64.StdEncoding.EncodeToString(sig)})
+		sig, err := decodeB64(s.Sig)
+		if err != nil {
+			continue
+		}
+		if st, err := verifyBundle(keyBundle(env.PayloadType, payload, sig, verifier.KeyID()), verifier); err == nil {
+			return st, nil
+		} else if !errors.Is(err, errBadSignature) {
+			return Statement{}, err
 		}
 	}
 	if !tried {
 		return Statement{}, fault.Deniedf("envelope is signed by key %s, not by key %s", strings.Join(others, ", "), verifier.KeyID())
-	}
-	if len(candidates.Signatures) > 0 {
-		ev, err := dsse.NewEnvelopeVerifier(verifier.DSSE())
-		if err != nil {
-			return Statement{}, err
-		}
-		if _, body, err := ev.VerifyAndDecode(context.Background(), &candidates); err == nil {
-			st, err := parseStatement(body)
-			if err != nil {
-				return Statement{}, fault.Deniedf("envelope signed by key %s: %w", verifier.KeyID(), err)
-			}
-			return st, nil
-		}
 	}
 	return Statement{}, fault.Deniedf("envelope signature does not verify with key %s: the envelope was altered after signing, or signed by another key", verifier.KeyID())
 }

@@ -14,6 +14,10 @@ import (
 // StatementType is the _type of an in-toto Statement v1.
 const StatementType = "https://in-toto.io/Statement/v1"
 
+// statementTypeV01 is in-toto Statement v0.1's _type, read too: cosign
+// writes it, and its subject, predicateType and predicate are v1's.
+const statementTypeV01 = "https://in-toto.io/Statement/v0.1"
+
 // PredicateGate is the predicate type of `slipway gate` verdicts. Its
 // predicate is the gate's Verdict (internal/gate): the decision, every rule
 // result, the metrics compared, and the digests of the policies and inputs
@@ -116,7 +120,8 @@ func parseInToto(payload []byte) (*ita.Statement, Statement, error) {
 	for _, sub := range its.GetSubject() {
 		st.Subject = append(st.Subject, Subject{Name: sub.GetName(), Digest: sub.GetDigest()})
 	}
-	if st.Type != StatementType {
+	// cosign (v2 and v3) writes Statement v0.1, whose fields are v1's.
+	if st.Type != StatementType && st.Type != statementTypeV01 {
 		return nil, Statement{}, fmt.Errorf("payload has _type %q, want %q", st.Type, StatementType)
 	}
 	// A predicate may be absent: in-toto Statement v1 makes it optional,

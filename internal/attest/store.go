@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -75,6 +76,9 @@ type Found struct {
 	PredicateType string
 	// Envelope is the DSSE envelope; nil when Err is set.
 	Envelope *Envelope
+	// Bundle is the Sigstore bundle holding Envelope, for attestations
+	// stored as bundles (cosign v3's form); nil for bare envelopes.
+	Bundle *Bundle
 	// Err says why a referrer that is an attestation could not be read (a
 	// missing or oversized blob, corrupt JSON, a subject that differs).
 	Err error
@@ -121,11 +125,14 @@ func Find(ctx context.Context, store oci.Store, subject v1.Hash, predicateType s
 // registry reports that), so those are fetched and looked at.
 func candidate(d v1.Descriptor, predicateType string) bool {
 	switch d.ArtifactType {
-	case ArtifactType, EnvelopeMediaType, "", "application/vnd.oci.empty.v1+json":
+	case ArtifactType, EnvelopeMediaType, BundleMediaType, "", "application/vnd.oci.empty.v1+json":
 	default:
 		return false
 	}
 	pt, ok := d.Annotations[AnnotationPredicateType]
+	if !ok {
+		pt, ok = d.Annotations[annotationBundlePredicateType]
+	}
 	return !ok || predicateType == "" || pt == predicateType
 }
 
@@ -151,6 +158,9 @@ func load(ctx context.Context, store oci.Store, subject v1.Hash, d v1.Descriptor
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return Found{}, false
 	}
+	if m.ArtifactType == BundleMediaType {
+		return loadBundle(ctx, store, subject, d, raw, m)
+	}
 	layer := slices.IndexFunc(m.Layers, func(l v1.Descriptor) bool { return l.MediaType == EnvelopeMediaType })
 	if (m.ArtifactType != ArtifactType && m.ArtifactType != EnvelopeMediaType) || layer < 0 {
 		return Found{}, false
@@ -170,6 +180,86 @@ func load(ctx context.Context, store oci.Store, subject v1.Hash, d v1.Descriptor
 		f.PredicateType = peekPredicateType(env)
 	}
 	return f, true
+}
+
+// loadBundle reads a Sigstore bundle referrer (cosign v3's form).
+func loadBundle(ctx context.Context, store oci.Store, subject v1.Hash, d v1.Descriptor, raw []byte, m v1.Manifest) (Found, bool) {
+	f := Found{Descriptor: v1.Descriptor{MediaType: cmp.Or(m.MediaType, d.MediaType), Digest: d.Digest, Size: int64(len(raw)), ArtifactType: m.ArtifactType, Annotations: m.Annotations}}
+	f.PredicateType = cmp.Or(m.Annotations[AnnotationPredicateType], m.Annotations[annotationBundlePredicateType])
+	f.Created, _ = time.Parse(time.RFC3339Nano, m.Annotations[AnnotationCreated])
+	fail := func(format string, args ...any) (Found, bool) {
+		f.Err = fault.Runtimef("attestation %s: "+format, append([]any{d.Digest}, args...)...)
+		return f, true
+	}
+	layer := slices.IndexFunc(m.Layers, func(l v1.Descriptor) bool {
+		return strings.HasPrefix(string(l.MediaType), "application/vnd.dev.sigstore.bundle")
+	})
+	if layer < 0 {
+		return Found{}, false
+	}
+	if m.Subject == nil || m.Subject.Digest != subject {
+		return fail("is listed as a referrer of %s, but its subject is another artifact", subject)
+	}
+	body, err := readBlob(ctx, store, m.Layers[layer])
+	if err != nil {
+		return fail("%w", err)
+	}
+	b, err := parseBundle(body)
+	if err != nil {
+		return fail("%w", err)
+	}
+	f.Bundle, f.Envelope = b, envelopeOf(b.GetDsseEnvelope())
+	if f.PredicateType == "" {
+		f.PredicateType = peekPredicateType(f.Envelope)
+	}
+	return f, true
+}
+
+func readBlob(ctx context.Context, store oci.Store, d v1.Descriptor) ([]byte, error) {
+	if d.Size > maxEnvelope {
+		return nil, fmt.Errorf("attestation blob is %d bytes; the limit is %d", d.Size, maxEnvelope)
+	}
+	r, err := oci.OpenVerified(ctx, store, d)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
+}
+
+// AttachBundle stores b as an OCI 1.1 referrer of subject, as cosign v3
+// does: artifactType and layer BundleMediaType, an empty config, and the
+// dev.sigstore.bundle.* annotations.
+func AttachBundle(ctx context.Context, store oci.Store, subject v1.Descriptor, b *Bundle, annotations map[string]string) (v1.Descriptor, error) {
+	st, err := parseStatement(b.GetDsseEnvelope().GetPayload())
+	if err != nil {
+		return v1.Descriptor{}, fault.Usagef("attaching an attestation: %w", err)
+	}
+	if !st.About(subject.Digest) {
+		return v1.Descriptor{}, fault.Usagef("attaching an attestation about %s to %s: the statement is about another artifact", subjectDigests(st), subject.Digest)
+	}
+	raw, err := marshalBundle(b)
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	anns := map[string]string{AnnotationCreated: time.Now().UTC().Format(time.RFC3339)}
+	maps.Copy(anns, annotations)
+	anns["dev.sigstore.bundle.content"] = "dsse-envelope"
+	anns[annotationBundlePredicateType] = st.PredicateType
+	anns[AnnotationPredicateType] = st.PredicateType
+	art, err := oci.Artifact{
+		ArtifactType: BundleMediaType,
+		Layers:       []oci.Blob{{MediaType: BundleMediaType, Data: raw}},
+		Subject:      &v1.Descriptor{MediaType: subject.MediaType, Digest: subject.Digest, Size: subject.Size},
+		Annotations:  anns,
+	}.Build()
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	if err := store.WriteImage(ctx, art.Image, ""); err != nil {
+		return v1.Descriptor{}, fmt.Errorf("attaching %s bundle to %s in %s: %w", st.PredicateType, subject.Digest, store.Ref(), err)
+	}
+	return art.Descriptor, nil
 }
 
 func readEnvelope(ctx context.Context, store oci.Store, d v1.Descriptor) (*Envelope, error) {

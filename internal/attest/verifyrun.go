@@ -21,6 +21,9 @@ type VerifyRequest struct {
 	Key string
 	// PredicateType is the kind of attestation looked for; "" is PredicateGate.
 	PredicateType string
+	// Getenv reads COSIGN_PASSWORD (for a cosign encrypted key) and a KMS
+	// provider's settings; nil reads nothing.
+	Getenv func(string) string
 }
 
 // VerifyResult is the attestation that verified.
@@ -55,7 +58,7 @@ func VerifyAttestation(ctx context.Context, req VerifyRequest) (*VerifyResult, e
 	if req.Key == "" {
 		return nil, fault.Usagef("--key is required: the public key (PEM) the attestation must be signed with")
 	}
-	verifier, err := LoadPublicKey(req.Key)
+	verifier, err := OpenVerifier(ctx, req.Key, req.Getenv)
 	if err != nil {
 		return nil, err
 	}

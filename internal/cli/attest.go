@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -32,7 +33,7 @@ key or about another digest.`,
 		Args: exactArgs(1, "REF"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := attest.VerifyAttestation(cmd.Context(), attest.VerifyRequest{
-				Client: g.client, Reference: args[0], Key: g.cfg.Key, PredicateType: predicate,
+				Client: g.client, Reference: args[0], Key: g.cfg.Key, PredicateType: predicate, Getenv: os.Getenv,
 			})
 			if err != nil {
 				return err

@@ -28,6 +28,7 @@ type gateOptions struct {
 	drift      string
 	current    []string
 	key        string
+	attFormat  string
 	reports    []string
 	failOnWarn bool
 	noAttest   bool
@@ -81,6 +82,7 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 	f.StringVar(&o.card, "card", "", "model-card YAML (default: the front matter of the model's README.md)")
 	f.StringVar(&o.drift, "drift", "", "drift report (JSON or YAML)")
 	f.StringArrayVar(&o.current, "current", nil, "current data (CSV, - for stdin; repeatable): drift against the model's own dataset becomes input.drift")
+	f.StringVar(&o.attFormat, "attestation-format", "bundle", "how the signed verdict is stored: bundle (Sigstore bundle v0.3 referrer, what cosign v3 writes and verifies) or dsse (bare DSSE envelope, Slipway's earlier form); both are read everywhere")
 	f.StringVar(&o.key, "key", "", "sign the attestation with this private key (PEM: ed25519 or ECDSA P-256)")
 	f.StringArrayVar(&o.reports, "report", nil, "also write a report: FMT=FILE (repeatable; formats as --output)")
 	f.BoolVar(&o.failOnWarn, "fail-on-warn", false, "exit 4 when there are warnings and no failures")
@@ -122,7 +124,7 @@ func (o *gateOptions) request(g *globalOptions, streams IO, ref string) (gate.Re
 		Client: g.client, Reference: ref, Metrics: o.metrics,
 		Policies: o.policy.selection(g, true), Namespaces: o.policy.namespaces,
 		Baseline: o.baseline, BaselineKeys: baselineKeys(g.cfg.Key, o.key), InsecureUnsigned: o.insecure, Card: o.card, Drift: o.drift,
-		Current: o.current, Stdin: streams.Stdin, Key: o.key, NoAttest: o.noAttest,
+		Current: o.current, Stdin: streams.Stdin, Key: o.key, AttestationFormat: o.attFormat, NoAttest: o.noAttest,
 		Reports: reports, FailOnWarn: o.failOnWarn, Getenv: os.Getenv, Timeout: o.timeout,
 		Warn: func(msg string) { fmt.Fprintf(streams.Stderr, "warning: %s\n", msg) },
 	}, nil

@@ -57,6 +57,9 @@ type Request struct {
 	// Key is the private key (PEM) that signs the attestation; "" leaves it
 	// unsigned.
 	Key string
+	// AttestationFormat is how the signed verdict is stored: bundle (the
+	// default, a Sigstore bundle as cosign v3 writes) or dsse.
+	AttestationFormat string
 	// NoAttest skips storing the verdict as an attestation.
 	NoAttest bool
 	// Reports are written once the verdict is known.
@@ -114,10 +117,14 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	if err := requireMetrics(req.Metrics); err != nil { // before any store is opened
 		return nil, err
 	}
+	format, err := attest.ParseFormat(req.AttestationFormat)
+	if err != nil {
+		return nil, err
+	}
 	var signer *attest.Signer
 	if req.Key != "" {
 		var err error
-		if signer, err = attest.LoadPrivateKey(req.Key); err != nil {
+		if signer, err = attest.OpenSigner(ctx, req.Key, req.Getenv); err != nil {
 			return nil, err
 		}
 	}
@@ -171,7 +178,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	res := &Result{Verdict: verdict, Reference: pinned.String(), FailOnWarn: req.FailOnWarn}
 	if !req.NoAttest {
-		d, err := attach(ctx, store, art, verdict, signer)
+		d, err := attach(ctx, store, art, verdict, signer, format)
 		if err != nil {
 			return nil, err
 		}
@@ -225,16 +232,9 @@ func compile(ctx context.Context, client oci.Client, req Request) (*policy.Engin
 
 // attach records the verdict as an in-toto attestation referring to the
 // model's digest: signed with signer, or unsigned without one.
-func attach(ctx context.Context, store oci.Store, art *modelpack.Artifact, v *Verdict, signer *attest.Signer) (v1.Descriptor, error) {
+func attach(ctx context.Context, store oci.Store, art *modelpack.Artifact, v *Verdict, signer *attest.Signer, format attest.Format) (v1.Descriptor, error) {
 	stmt := attest.NewStatement(v.Model.Name, art.Descriptor.Digest, attest.PredicateGate, v)
-	env, err := attest.Unsigned(stmt)
-	if signer != nil {
-		env, err = attest.Sign(stmt, signer)
-	}
-	if err != nil {
-		return v1.Descriptor{}, err
-	}
-	d, err := attest.Attach(ctx, store, art.Descriptor, env, nil)
+	d, err := attest.Write(ctx, store, art.Descriptor, stmt, signer, format, nil)
 	if err != nil {
 		return v1.Descriptor{}, fmt.Errorf("storing the gate attestation: %w", err)
 	}

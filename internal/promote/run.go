@@ -95,7 +95,7 @@ func Run(ctx context.Context, req RunRequest, opts ...Option) (*Result, error) {
 		preq.Dest = client.Open(dst)
 	}
 	if key := cmp.Or(req.KeyPath, cfg.Key); key != "" {
-		if preq.Verifier, err = attest.LoadPublicKey(key); err != nil {
+		if preq.Verifier, err = attest.OpenVerifier(ctx, key, req.Getenv); err != nil {
 			return nil, err
 		}
 	}

@@ -1,0 +1,142 @@
+package attest_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/slipwayhq/slipway/internal/attest"
+	"github.com/slipwayhq/slipway/internal/oci"
+	"github.com/slipwayhq/slipway/internal/registrytest"
+)
+
+// distribution starts the Distribution registry on a free loopback port
+// and returns its host:port.
+func distribution(t *testing.T) string {
+	t.Helper()
+	bin := registrytest.Tool(t, "docker-registry")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	l.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yml")
+	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf("version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}, delete: {enabled: true}}\nhttp: {addr: %s}\n", filepath.Join(dir, "data"), addr)), 0o644))
+	cmd := exec.Command(bin, "serve", cfg)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	for i := 0; i < 200; i++ {
+		if resp, err := http.Get("http://" + addr + "/v2/"); err == nil {
+			resp.Body.Close()
+			return addr
+		}
+		time.Sleep(25 * time.Millisecond) // waiting for a server the test started
+	}
+	t.Fatalf("docker-registry on %s did not answer", addr)
+	return ""
+}
+
+// p256Keys writes an unencrypted ECDSA P-256 key pair (cosign's default kind).
+func p256Keys(t *testing.T) (priv, pub string) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	require.NoError(t, err)
+	pubDER, err := x509.MarshalPKIXPublicKey(k.Public())
+	require.NoError(t, err)
+	priv, pub = filepath.Join(dir, "k.key"), filepath.Join(dir, "k.pub")
+	require.NoError(t, os.WriteFile(priv, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600))
+	require.NoError(t, os.WriteFile(pub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}), 0o644))
+	return priv, pub
+}
+
+func cosignEnv(t *testing.T) []string {
+	home := t.TempDir()
+	return append(os.Environ(), "HOME="+home, "XDG_CACHE_HOME="+home, "COSIGN_PASSWORD=", "SIGSTORE_NO_CACHE=1")
+}
+
+// TestCosignVerifiesSlipwayBundle: cosign v3 verify-attestation accepts the
+// gate attestation Slipway stores as a Sigstore bundle referrer.
+func TestCosignVerifiesSlipwayBundle(t *testing.T) {
+	cosign := registrytest.Tool(t, "cosign")
+	host := distribution(t)
+	ctx := context.Background()
+	repo := host + "/acme/iris"
+	ref, err := oci.ParseRef(repo, false)
+	require.NoError(t, err)
+	store := oci.Client{}.Open(ref)
+	img, err := random.Image(256, 1)
+	require.NoError(t, err)
+	require.NoError(t, store.WriteImage(ctx, img, "1.0.0"))
+	desc, err := store.Resolve(ctx, "1.0.0")
+	require.NoError(t, err)
+
+	priv, pub := p256Keys(t)
+	signer, err := attest.LoadPrivateKey(priv)
+	require.NoError(t, err)
+	stmt := attest.NewStatement("iris", desc.Digest, attest.PredicateGate, map[string]any{"decision": "pass", "time": time.Now().UTC()})
+	_, err = attest.Write(ctx, store, desc, stmt, signer, attest.FormatBundle, nil)
+	require.NoError(t, err)
+
+	out, err := exec.Command(cosign, "verify-attestation", "--key", pub, "--insecure-ignore-tlog",
+		"--allow-http-registry", "--allow-insecure-registry", "--type", attest.PredicateGate,
+		repo+"@"+desc.Digest.String()).CombinedOutput()
+	require.NoError(t, err, "cosign verify-attestation:\n%s", out)
+
+	t.Run("Slipway reads cosign's attestation", func(t *testing.T) {
+		env := cosignEnv(t)
+		dir := t.TempDir()
+		sc := filepath.Join(dir, "sc.json")
+		cmd := exec.Command(cosign, "signing-config", "create", "--out", sc)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "cosign signing-config create:\n%s", out)
+		cmd = exec.Command(cosign, "generate-key-pair")
+		cmd.Env, cmd.Dir = env, dir
+		out, err = cmd.CombinedOutput()
+		require.NoError(t, err, "cosign generate-key-pair:\n%s", out)
+		cosignKey, cosignPub := filepath.Join(dir, "cosign.key"), filepath.Join(dir, "cosign.pub")
+		pred := filepath.Join(dir, "pred.json")
+		require.NoError(t, os.WriteFile(pred, []byte(`{"decision":"pass","time":"2030-01-02T03:04:05Z"}`), 0o644))
+		cmd = exec.Command(cosign, "attest", "--yes", "--key", cosignKey, "--signing-config", sc,
+			"--allow-http-registry", "--allow-insecure-registry",
+			"--type", attest.PredicateGate, "--predicate", pred, repo+"@"+desc.Digest.String())
+		cmd.Env = env
+		out, err = cmd.CombinedOutput()
+		require.NoError(t, err, "cosign attest:\n%s", out)
+
+		res, err := attest.VerifyAttestation(ctx, attest.VerifyRequest{Client: oci.Client{}, Reference: repo + ":1.0.0", Key: cosignPub})
+		require.NoError(t, err, "slipway attest verify on cosign's attestation")
+		require.NotNil(t, res.Gate)
+		assert.Equal(t, "2030-01-02T03:04:05Z", res.Gate.Time.UTC().Format(time.RFC3339), "the newest verdict is cosign's")
+
+		// cosign's encrypted key file, its password from COSIGN_PASSWORD.
+		getenv := func(k string) string { return map[string]string{"COSIGN_PASSWORD": ""}[k] }
+		res2, err := attest.VerifyAttestation(ctx, attest.VerifyRequest{Client: oci.Client{}, Reference: repo + ":1.0.0", Key: cosignKey, Getenv: getenv})
+		require.NoError(t, err, "verifying with cosign.key")
+		assert.Equal(t, res.KeyID, res2.KeyID)
+		signer, err := attest.OpenSigner(ctx, cosignKey, getenv)
+		require.NoError(t, err)
+		_, err = attest.Write(ctx, store, desc, stmt, signer, attest.FormatBundle, nil)
+		require.NoError(t, err, "signing with cosign.key")
+		_, err = attest.OpenSigner(ctx, cosignKey, func(string) string { return "wrong" })
+		assert.ErrorContains(t, err, "COSIGN_PASSWORD does not decrypt")
+	})
+}
