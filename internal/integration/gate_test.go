@@ -41,7 +41,7 @@ func TestGateAttestationOnRegistry(t *testing.T) {
 	im, err := idx.IndexManifest()
 	require.NoError(t, err)
 	require.Len(t, im.Manifests, 1)
-	assert.Equal(t, "application/vnd.in-toto+json", im.Manifests[0].ArtifactType)
+	assert.Equal(t, "application/vnd.dev.sigstore.bundle.v0.3+json", im.Manifests[0].ArtifactType, "a Sigstore bundle, as cosign v3 writes")
 
 	r = mustSlipway(t, "attest", "verify", src+":1.0.0", "--key", pub)
 	assert.Contains(t, r.stdout, "gate pass")

@@ -32,8 +32,9 @@ func TestInspectAndDiffOnRegistry(t *testing.T) {
 		assert.Contains(t, r.stdout, "Version:    1.0.0\n")
 		assert.Contains(t, r.stdout, "Format:     modelpack\n")
 		assert.Regexp(t, regexp.MustCompile(`(?m)^weights\s+388 B\s+[0-9a-f]{12}\s+model\.safetensors$`), r.stdout)
-		for _, role := range []string{"config", "code", "docs", "datasets"} {
-			assert.Regexp(t, regexp.MustCompile(`(?m)^`+role+`\s.*tar of `+role+`$`), r.stdout)
+		// One layer per file, each named by its path (org.cncf.model.filepath).
+		for role, file := range map[string]string{"config": "config.json", "code": "predict.py", "docs": "README.md", "datasets": "data/iris.csv"} {
+			assert.Regexp(t, regexp.MustCompile(`(?m)^`+role+`\s.*tar of `+regexp.QuoteMeta(file)+`$`), r.stdout)
 		}
 
 		r = mustSlipway(t, "inspect", v1, "-o", "json")
@@ -51,11 +52,13 @@ func TestInspectAndDiffOnRegistry(t *testing.T) {
 	})
 
 	t.Run("diff of two versions", func(t *testing.T) {
-		r := mustSlipway(t, "diff", dst+":1.0.0", dst+":1.1.0")
+		// Models that differ exit 1, like git diff --exit-code.
+		r := wantExit(t, 1, "diff", dst+":1.0.0", dst+":1.1.0")
 		assert.Regexp(t, regexp.MustCompile(`(?m)^changed\s+README\.md\s`), r.stdout)
-		assert.Equal(t, 2, strings.Count(r.stdout, "\n"), "diff lists a header and one change:\n%s", r.stdout)
+		assert.Regexp(t, regexp.MustCompile(`(?m)^descriptor\.version\s+"1\.0\.0"\s+"1\.1\.0"$`), r.stdout)
+		assert.Equal(t, 5, strings.Count(r.stdout, "\n"), "diff lists one changed file and one changed field, each under a header:\n%s", r.stdout)
 
-		r = mustSlipway(t, "diff", v1, dst+":1.1.0", "-o", "json")
+		r = wantExit(t, 1, "diff", v1, dst+":1.1.0", "-o", "json")
 		var doc struct {
 			Changes []struct{ Path, Kind string }
 		}
@@ -67,7 +70,7 @@ func TestInspectAndDiffOnRegistry(t *testing.T) {
 		proxy, stats := registrytest.Counting(t, reg)
 		log := logRequests(stats)
 		via := proxy + strings.TrimPrefix(dst, reg)
-		mustSlipway(t, "diff", via+":1.0.0", via+":1.1.0")
+		wantExit(t, 1, "diff", via+":1.0.0", via+":1.1.0")
 		m1, _ := skopeoManifest(t, dst+":1.0.0")
 		m2, _ := skopeoManifest(t, dst+":1.1.0")
 		configs := map[string]bool{m1.Config.Digest: true, m2.Config.Digest: true}
@@ -83,7 +86,7 @@ func TestInspectAndDiffOnRegistry(t *testing.T) {
 	})
 
 	t.Run("diff of a version and a folder", func(t *testing.T) {
-		r := mustSlipway(t, "diff", dst+":1.1.0", example(t))
+		r := wantExit(t, 1, "diff", dst+":1.1.0", example(t))
 		assert.Regexp(t, regexp.MustCompile(`(?m)^changed\s+README\.md\s`), r.stdout)
 	})
 

@@ -3,6 +3,7 @@ package integration
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -14,6 +15,10 @@ var exampleFiles = []string{
 	"README.md", "config.json", "data/iris.csv", "data/iris.rst",
 	"eval.json", "model.safetensors", "predict.py", "requirements.txt",
 }
+
+// pulledFiles are what a full pull leaves in its folder: the example's
+// files and the lock of what it wrote (so a later pull can tell local edits).
+var pulledFiles = append(slices.Clone(exampleFiles), "slipway.lock")
 
 // TestPullFromRegistry pulls a packed model back by tag, by digest and by
 // lock; each copy passes verify and holds the example's bytes. --only picks
@@ -35,7 +40,7 @@ func TestPullFromRegistry(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "model")
 			r := mustSlipway(t, append(tc.args, dir)...)
 			assert.Equal(t, pinned, r.lastLine(), "pinned reference pull printed")
-			assert.Equal(t, exampleFiles, listFiles(t, dir), "files pulled")
+			assert.Equal(t, pulledFiles, listFiles(t, dir), "files pulled")
 			for _, f := range exampleFiles {
 				sameFile(t, filepath.Join(example(t), f), filepath.Join(dir, f))
 			}

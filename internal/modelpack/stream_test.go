@@ -146,10 +146,26 @@ func failCommitsAfter(stats *registrytest.Stats, n int64) *atomic.Int64 {
 		if r.Method != http.MethodPut || !strings.Contains(r.URL.Path, "/blobs/uploads/") || seen.Add(1) <= n {
 			return 0
 		}
+		// The first n commits land before any fails: a failure cancels the
+		// pack, and with it a commit still in flight.
+		for deadline := time.Now().Add(5 * time.Second); committed(stats) < n && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
 		failed.Add(1)
 		return http.StatusBadRequest
 	})
 	return &failed
+}
+
+// committed counts the blob uploads the registry has committed.
+func committed(stats *registrytest.Stats) int64 {
+	var n int64
+	for _, r := range stats.Requests() {
+		if r.Method == http.MethodPut && strings.Contains(r.Path, "/blobs/uploads/") && r.Status == http.StatusCreated {
+			n++
+		}
+	}
+	return n
 }
 
 func TestStreamingPackFailureThenResume(t *testing.T) {
@@ -179,28 +195,33 @@ func TestStreamingPackFailureThenResume(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, tags, "tags after a failed pack")
 
-	var missing int
-	var missingBytes int64
+	missing := map[string]bool{}
 	for _, b := range blobs {
 		if !hasBlob(t, reg, "acme/big", b.Digest) {
-			missing++
-			missingBytes += b.Size
+			missing[b.Digest.String()] = true
 		}
 	}
-	require.NotZero(t, missing, "every blob arrived though uploads failed")
-	require.Less(t, missing, len(blobs), "no blob arrived before the failure")
+	require.NotEmpty(t, missing, "every blob arrived though uploads failed")
+	require.Less(t, len(missing), len(blobs), "no blob arrived before the failure")
 
-	// The registry recovers: the same pack sends only what it lacks.
+	// The registry recovers: the same pack sends only what it lacks. (An
+	// upload the failure cancelled may still land in the registry after
+	// the count above, so the re-run may send fewer.)
 	stats.OnRequest(nil)
 	stats.Reset()
 	res, err := PackModel(ctx, req)
 	require.NoError(t, err, "PackModel again against the recovered registry")
 	assert.Equal(t, want.Digest, res.Digest)
-	assert.Equal(t, missing, stats.Count(http.MethodPost, "/blobs/uploads/"),
-		"uploads started by the re-run, for %d missing blobs; requests: %v", missing, stats.Requests())
-	raw, err := oci.Open(mustParse(t, reg+"/acme/big")).Manifest(ctx, mustHash(t, res.Digest))
-	require.NoError(t, err)
-	assert.Equal(t, missingBytes+int64(len(raw)), stats.BytesUploaded(), "bytes the re-run sent: the missing blobs and the manifest")
+	for _, r := range stats.Requests() {
+		if r.Method != http.MethodPut || !strings.Contains(r.Path, "/blobs/uploads/") {
+			continue
+		}
+		q, err := url.ParseQuery(r.Query)
+		require.NoError(t, err)
+		assert.True(t, missing[q.Get("digest")], "the re-run sent %s, which the registry held; requests: %v", q.Get("digest"), stats.Requests())
+	}
+	assert.LessOrEqual(t, stats.Count(http.MethodPost, "/blobs/uploads/"), len(missing),
+		"uploads started by the re-run, for %d missing blobs; requests: %v", len(missing), stats.Requests())
 	assert.FileExists(t, req.Lock, "lock after the re-run")
 	for _, b := range blobs {
 		assert.True(t, hasBlob(t, reg, "acme/big", b.Digest), "blob %s after the re-run", b.Digest)
@@ -301,7 +322,8 @@ func TestStreamingPackFallsBackWhenAStreamFails(t *testing.T) {
 	proxy, stats := registrytest.Counting(t, reg)
 	var refused atomic.Bool
 	stats.OnRequest(func(r *http.Request) int {
-		if r.Method == http.MethodPatch && refused.CompareAndSwap(false, true) {
+		// The streamed PATCH carries the whole file; others may run first.
+		if r.Method == http.MethodPatch && r.ContentLength >= StreamMinSize && refused.CompareAndSwap(false, true) {
 			return http.StatusBadRequest
 		}
 		return 0

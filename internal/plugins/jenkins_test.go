@@ -475,7 +475,7 @@ func TestJenkinsfile(t *testing.T) {
 	// slipway wrote the Jenkins adapter's files and the gate's reports in the
 	// gate call's own folder.
 	for _, f := range []string{"slipway-runs/gate-*/slipway-outputs.json", "slipway-runs/gate-*/slipway-report.md", "slipway-runs/gate-*/slipway-gate.xml",
-		"slipway-runs/gate-*/slipway-gate.sarif", "slipway-runs/gate-*/slipway-gate.md", "slipway-runs/promote-*/result.json", "slipway.lock"} {
+		"slipway-runs/gate-*/slipway-gate.sarif", "slipway-runs/gate-*/slipway-gate.md", "slipway-runs/promote-*/result.json", "testdata/iris/slipway.lock"} {
 		if m, _ := filepath.Glob(filepath.Join(ws, f)); len(m) != 1 {
 			t.Errorf("after the Jenkinsfile: %d files match %s, want one", len(m), f)
 		}

@@ -200,6 +200,12 @@ func Environments(ctx context.Context, store oci.Store) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listing the tags of %s: %w", store.Ref(), err)
 	}
+	return environmentsOf(tags), nil
+}
+
+// environmentsOf picks the environments out of a repository's tags: those
+// with a history tag (ENV-history).
+func environmentsOf(tags []string) []string {
 	var envs []string
 	for _, t := range tags {
 		if env, ok := strings.CutSuffix(t, config.HistorySuffix); ok && env != "" {
@@ -207,7 +213,7 @@ func Environments(ctx context.Context, store oci.Store) ([]string, error) {
 		}
 	}
 	slices.Sort(envs)
-	return envs, nil
+	return envs
 }
 
 // sortOldestFirst orders records by time (then ID, for a stable order).

@@ -3,6 +3,7 @@ package promote
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -58,10 +59,10 @@ func RunHistory(ctx context.Context, req RunHistoryRequest) (*HistoryResult, err
 	if errors.Is(err, oci.ErrNotFound) || err == nil && len(tags) == 0 {
 		return nil, fault.Usagef("REPO %s does not exist or holds nothing: check the repository (histories are kept in the model's repository)", ref)
 	}
-	recorded, err := Environments(ctx, store)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("listing the tags of %s: %w", ref, err)
 	}
+	recorded := environmentsOf(tags)
 	envs := recorded
 	if req.Env != "" {
 		if !slices.Contains(recorded, req.Env) && len(settings(req.Config).Environments) == 0 {

@@ -26,5 +26,9 @@ def call(Map args = [:]) {
     Map record = result.record instanceof Map ? result.record : [:]
     result.digest = record.digest
     result.previous = record.previous
+    // The GitOps commit and pull/merge request, when slipway.yaml deploys.
+    Map deploy = result.deploy instanceof Map ? result.deploy : [:]
+    result.deployCommit = deploy.commit
+    result.deployUrl = deploy.pullRequest instanceof Map ? deploy.pullRequest.url : null
     return result
 }
