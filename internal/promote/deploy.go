@@ -81,18 +81,7 @@ func dryRun(ctx context.Context, env config.Environment, action Action, res *Res
 
 // rollbackPreview is the digest a rollback would return to.
 func rollbackPreview(ctx context.Context, store oci.Store, env, to string) (*Result, error) {
-	cur, err := current(ctx, store, env)
-	if err != nil {
-		return nil, err
-	}
-	head, err := readHead(ctx, store, env)
-	if err != nil {
-		return nil, err
-	}
-	if cur == "" || head.Empty() {
-		return nil, fault.Deniedf("%s has no %s history to roll back: promote to it first", store.Ref(), env)
-	}
-	target, err := rollbackTarget(ctx, store, env, head, cur, to)
+	cur, _, target, err := rollbackPlan(ctx, store, env, to)
 	if err != nil {
 		return nil, err
 	}

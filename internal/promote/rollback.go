@@ -46,18 +46,7 @@ func Rollback(ctx context.Context, req RollbackRequest, opts ...Option) (*Result
 			return nil, fault.Usagef("--to %q: want the sha256:… digest to roll back to", req.To)
 		}
 	}
-	cur, err := current(ctx, store, env)
-	if err != nil {
-		return nil, err
-	}
-	head, err := readHead(ctx, store, env)
-	if err != nil {
-		return nil, err
-	}
-	if cur == "" || head.Empty() {
-		return nil, fault.Deniedf("%s has no %s history to roll back: promote to it first", store.Ref(), env)
-	}
-	target, err := rollbackTarget(ctx, store, env, head, cur, req.To)
+	cur, head, target, err := rollbackPlan(ctx, store, env, req.To)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +97,22 @@ func Rollback(ctx context.Context, req RollbackRequest, opts ...Option) (*Result
 }
 
 // rollbackTarget picks the record to return to (see Rollback).
+// rollbackPlan reads what env holds (cur), its history's head, and the
+// record a rollback to to (or to the default target) returns to.
+func rollbackPlan(ctx context.Context, store oci.Store, env, to string) (cur string, head Head, target Record, err error) {
+	if cur, err = current(ctx, store, env); err != nil {
+		return "", Head{}, Record{}, err
+	}
+	if head, err = readHead(ctx, store, env); err != nil {
+		return "", Head{}, Record{}, err
+	}
+	if cur == "" || head.Empty() {
+		return "", Head{}, Record{}, fault.Deniedf("%s has no %s history to roll back: promote to it first", store.Ref(), env)
+	}
+	target, err = rollbackTarget(ctx, store, env, head, cur, to)
+	return cur, head, target, err
+}
+
 func rollbackTarget(ctx context.Context, store oci.Store, env string, head Head, cur, to string) (Record, error) {
 	var target *Record
 	fled := map[string]bool{cur: true}
