@@ -130,39 +130,30 @@ func (u *blobUploader) send(desc v1.Descriptor) error {
 // stream fails for any reason but the pack's end, the blob goes the usual
 // way (HEAD, mount, upload from the staged copy, with retries).
 func (u *blobUploader) stream(dst oci.BlobStreamer, path string, size int64) func(v1.Hash, error) {
-	type hashed struct {
-		h   v1.Hash
-		err error
-	}
-	ready := make(chan hashed, 1)
+	var h v1.Hash
+	var herr error
+	hashed := make(chan struct{}) // closed once h and herr are set
 	digest := func() (v1.Hash, error) {
 		select {
-		case r := <-ready:
-			return r.h, r.err
+		case <-hashed:
+			return h, herr
 		case <-u.ctx.Done():
 			return v1.Hash{}, u.ctx.Err()
 		}
 	}
-	var h v1.Hash
-	var herr error
-	got := make(chan struct{})
 	u.g.Go(func() error {
 		if err := u.acquire(); err != nil {
 			return err
 		}
 		defer u.release()
 		f, err := os.Open(path)
-		var serr error
 		if err == nil {
-			serr = dst.StreamBlob(u.ctx, size, f, digest)
+			err = dst.StreamBlob(u.ctx, size, f, digest)
 			f.Close()
 		}
-		<-got
-		if herr != nil || u.ctx.Err() != nil {
-			return nil // the pack failed or stopped: it reports why
-		}
-		if err == nil && serr == nil {
-			return nil
+		<-hashed
+		if err == nil || herr != nil || u.ctx.Err() != nil {
+			return nil // sent; or the pack failed or stopped, and reports why
 		}
 		return u.send(v1.Descriptor{Digest: h, Size: size})
 	})
@@ -171,8 +162,7 @@ func (u *blobUploader) stream(dst oci.BlobStreamer, path string, size int64) fun
 		if err == nil {
 			u.mark(d, size)
 		}
-		close(got)
-		ready <- hashed{d, err}
+		close(hashed)
 	}
 }
 
