@@ -17,6 +17,7 @@ import (
 
 	"github.com/slipwayhq/slipway/internal/config"
 	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/oci"
 )
 
 // Actions a deploy carries out.
@@ -225,9 +226,9 @@ func (req *Request) what() string {
 
 func (req *Request) title() string {
 	if req.Action == ActionRollback {
-		return fmt.Sprintf("Roll %s back to %s (%s)", req.Env, req.what(), short(req.Image.Digest))
+		return fmt.Sprintf("Roll %s back to %s (%s)", req.Env, req.what(), oci.ShortDigest(req.Image.Digest))
 	}
-	return fmt.Sprintf("Promote %s to %s (%s)", req.what(), req.Env, short(req.Image.Digest))
+	return fmt.Sprintf("Promote %s to %s (%s)", req.what(), req.Env, oci.ShortDigest(req.Image.Digest))
 }
 
 // message is the commit message: the title, then what a reviewer or an
@@ -260,11 +261,4 @@ func (req *Request) body(files []string) string {
 		b.WriteString("\n" + req.Report)
 	}
 	return b.String()
-}
-
-func short(digest string) string {
-	if len(digest) > 19 {
-		return digest[:19]
-	}
-	return digest
 }

@@ -137,7 +137,7 @@ func diffConfigs(a, b json.RawMessage) []FieldChange {
 		}
 	}
 	slices.SortFunc(out, func(x, y FieldChange) int { return strings.Compare(x.Field, y.Field) })
-	return nonNilFields(out)
+	return nonNil(out)
 }
 
 func flattenConfig(raw json.RawMessage, out map[string]string) {
@@ -161,13 +161,6 @@ func flattenConfig(raw json.RawMessage, out map[string]string) {
 		out[prefix] = string(b)
 	}
 	walk("", m)
-}
-
-func nonNilFields(f []FieldChange) []FieldChange {
-	if f == nil {
-		return []FieldChange{}
-	}
-	return f
 }
 
 // side is one side of a diff: a folder, or a reference when dir is "".

@@ -106,9 +106,10 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-func nonNil(c []Change) []Change {
-	if c == nil {
-		return []Change{}
+// nonNil is s, or an empty slice for nil: JSON prints [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
 	}
-	return c
+	return s
 }

@@ -148,3 +148,14 @@ func (r Ref) nameRef() (name.Reference, error) {
 	}
 	return nil, fmt.Errorf("reference %s has no tag or digest", r)
 }
+
+// ShortDigest is a digest cut for people to read, as git shortens commits:
+// its algorithm and 12 hex digits (sha256:0123456789ab). Anything that is
+// not algorithm:hex, or is short already, is returned as it is.
+func ShortDigest(d string) string {
+	algo, hex, ok := strings.Cut(d, ":")
+	if !ok || len(hex) <= 12 {
+		return d
+	}
+	return algo + ":" + hex[:12]
+}

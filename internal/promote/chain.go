@@ -83,7 +83,7 @@ func requirement(ctx context.Context, stores []oci.Store, required, target, dige
 		}
 		if s.RolledBack {
 			return &s, fmt.Sprintf("%s requires %s, and %s was rolled back out of %s at %s",
-				target, required, short(digest), required, stamp(s.Until)), nil
+				target, required, oci.ShortDigest(digest), required, stamp(s.Until)), nil
 		}
 		end := s.Until
 		if end.IsZero() {
@@ -92,14 +92,14 @@ func requirement(ctx context.Context, stores []oci.Store, required, target, dige
 		if stayed := end.Sub(s.Since); stayed < soak {
 			if s.Until.IsZero() {
 				return &s, fmt.Sprintf("%s requires %s of soak in %s: %s has been there since %s (%s); ready at %s",
-					target, soak, required, short(digest), stamp(s.Since), round(stayed), stamp(s.Since.Add(soak))), nil
+					target, soak, required, oci.ShortDigest(digest), stamp(s.Since), round(stayed), stamp(s.Since.Add(soak))), nil
 			}
 			return &s, fmt.Sprintf("%s requires %s of soak in %s: %s was there only %s (%s to %s)",
-				target, soak, required, short(digest), round(stayed), stamp(s.Since), stamp(s.Until)), nil
+				target, soak, required, oci.ShortDigest(digest), round(stayed), stamp(s.Since), stamp(s.Until)), nil
 		}
 		return &s, "", nil
 	}
-	return nil, fmt.Sprintf("%s requires %s first: %s was never promoted to %s", target, required, short(digest), required), nil
+	return nil, fmt.Sprintf("%s requires %s first: %s was never promoted to %s", target, required, oci.ShortDigest(digest), required), nil
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") }

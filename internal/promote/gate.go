@@ -69,7 +69,7 @@ func gateCheck(ctx context.Context, sources []evidence, verifier *attest.Verifie
 	}
 	if v.Decision == policy.Fail {
 		return sum, v, all, fmt.Sprintf("the newest gate verdict for %s (%s, attestation %s) is fail, with %s",
-			b.Subject, stamp(v.Time), short(b.Attestation), plural(sum.Failures, "failure")), nil
+			b.Subject, stamp(v.Time), oci.ShortDigest(b.Attestation), plural(sum.Failures, "failure")), nil
 	}
 	return sum, v, all, "", nil
 }
@@ -111,7 +111,7 @@ func noGateReason(sources []evidence, all []Attestation, verifier *attest.Verifi
 	}
 	var why []string
 	for _, a := range all {
-		why = append(why, fmt.Sprintf("%s: %s", short(a.Attestation), a.Error))
+		why = append(why, fmt.Sprintf("%s: %s", oci.ShortDigest(a.Attestation), a.Error))
 	}
 	key := "any key"
 	if verifier != nil {
@@ -125,12 +125,4 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// short is a digest cut for messages: sha256:0123456789ab.
-func short(d string) string {
-	if len(d) > 19 {
-		return d[:19]
-	}
-	return d
 }

@@ -228,11 +228,11 @@ func commit(ctx context.Context, dst oci.Store, desc v1.Descriptor, rec Record, 
 
 // evidenceFor lists where a gate attestation for the artifact may be.
 func evidenceFor(req Request, s subject, o options) []evidence {
-	ev := []evidence{{store: req.Source, subject: req.Digest, what: short(req.Digest.String())}}
+	ev := []evidence{{store: req.Source, subject: req.Digest, what: oci.ShortDigest(req.Digest.String())}}
 	if s.modelDigest.Hex == "" {
 		return ev
 	}
-	what := short(s.modelDigest.String()) + " (the model it was built from)"
+	what := oci.ShortDigest(s.modelDigest.String()) + " (the model it was built from)"
 	ev = append(ev, evidence{store: req.Source, subject: s.modelDigest, what: what})
 	if ref, err := oci.ParseRef(s.modelRef, false); err == nil && s.modelRef != "" && o.open != nil &&
 		ref.Repository() != req.Source.Ref().Repository() {

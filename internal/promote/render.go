@@ -8,6 +8,8 @@ import (
 	"text/tabwriter"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/slipwayhq/slipway/internal/oci"
 )
 
 // WriteHistory writes records as the history table, in the order given.
@@ -16,7 +18,7 @@ func WriteHistory(w io.Writer, recs []Record) error {
 	fmt.Fprintln(tw, "TIME\tENV\tACTION\tVERSION\tDIGEST\tACTOR\tVERDICT")
 	for _, r := range recs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(r.Time), clean(r.Environment), clean(actionWord(r)),
-			clean(cmp.Or(r.Version, "-")), clean(short(r.Digest)), clean(cmp.Or(r.Actor, "-")), clean(r.Verdict()))
+			clean(cmp.Or(r.Version, "-")), clean(oci.ShortDigest(r.Digest)), clean(cmp.Or(r.Actor, "-")), clean(r.Verdict()))
 	}
 	return tw.Flush()
 }
@@ -50,10 +52,10 @@ func WriteResult(w io.Writer, res *Result) {
 		return
 	}
 	if res.Unchanged {
-		fmt.Fprintf(w, "%s already names %s: nothing to do\n", r.Environment, short(res.Current))
+		fmt.Fprintf(w, "%s already names %s: nothing to do\n", r.Environment, oci.ShortDigest(res.Current))
 		return
 	}
-	what := clean(cmp.Or(strings.TrimSpace(r.Name+" "+r.Version), short(r.Digest)))
+	what := clean(cmp.Or(strings.TrimSpace(r.Name+" "+r.Version), oci.ShortDigest(r.Digest)))
 	if r.Action == ActionRollback {
 		fmt.Fprintf(w, "rolled %s back to %s in %s\n", r.Environment, what, r.Repository)
 	} else {
@@ -78,7 +80,7 @@ func GateLine(g *GateSummary) string {
 	}
 	s := fmt.Sprintf("%s at %s", g.Decision, stamp(g.Time))
 	if g.Subject != "" {
-		s += " on " + short(g.Subject)
+		s += " on " + oci.ShortDigest(g.Subject)
 	}
 	if g.Verified {
 		return s + ", verified with key " + shortKey(g.KeyID)

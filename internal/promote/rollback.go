@@ -58,7 +58,7 @@ func Rollback(ctx context.Context, req RollbackRequest, opts ...Option) (*Result
 	h, _ := v1.NewHash(target.Digest)
 	desc, err := store.Resolve(ctx, h.String())
 	if isNotFound(err) {
-		return nil, fault.Deniedf("cannot roll %s back to %s: it is no longer in %s (deleted?)", env, short(target.Digest), store.Ref())
+		return nil, fault.Deniedf("cannot roll %s back to %s: it is no longer in %s (deleted?)", env, oci.ShortDigest(target.Digest), store.Ref())
 	}
 	if err != nil {
 		return nil, err
@@ -86,7 +86,7 @@ func Rollback(ctx context.Context, req RollbackRequest, opts ...Option) (*Result
 		refusals, res.Warnings = denied, warned
 	}
 	if len(refusals) > 0 && !req.Force {
-		return nil, refused("rollback of "+env+" to "+short(target.Digest), refusals)
+		return nil, refused("rollback of "+env+" to "+oci.ShortDigest(target.Digest), refusals)
 	}
 	rec := Record{
 		Action: ActionRollback, Environment: env, Repository: store.Ref().String(), Digest: target.Digest,

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/slipwayhq/slipway/internal/gate"
+	"github.com/slipwayhq/slipway/internal/oci"
 	"github.com/slipwayhq/slipway/internal/policy"
 )
 
@@ -58,9 +59,9 @@ func mdCounts(c counts) string {
 
 func mdModels(b *strings.Builder, v *gate.Verdict) {
 	b.WriteString("| | Model | Digest |\n|---|---|---|\n")
-	fmt.Fprintf(b, "| Candidate | %s | %s |\n", cell(modelLabel(v.Model)), code(shortDigest(v.Model.Digest)))
+	fmt.Fprintf(b, "| Candidate | %s | %s |\n", cell(modelLabel(v.Model)), code(oci.ShortDigest(v.Model.Digest)))
 	if v.Baseline != nil {
-		fmt.Fprintf(b, "| Baseline | %s | %s |\n", cell(modelLabel(*v.Baseline)), code(shortDigest(v.Baseline.Digest)))
+		fmt.Fprintf(b, "| Baseline | %s | %s |\n", cell(modelLabel(*v.Baseline)), code(oci.ShortDigest(v.Baseline.Digest)))
 	} else {
 		b.WriteString("| Baseline | _none_ | |\n")
 	}

@@ -13,15 +13,6 @@ func modelLabel(m gate.ModelRef) string {
 	return strings.TrimSpace(m.Name + " " + m.Version)
 }
 
-// shortDigest keeps the algorithm and 12 hex digits, as git does for commits.
-func shortDigest(d string) string {
-	algo, hex, ok := strings.Cut(d, ":")
-	if !ok || len(hex) <= 12 {
-		return d
-	}
-	return algo + ":" + hex[:12]
-}
-
 // modelLocation names the model where a report needs a location and no
 // policy file is known.
 func modelLocation(m gate.ModelRef) string {

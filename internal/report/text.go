@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/slipwayhq/slipway/internal/gate"
+	"github.com/slipwayhq/slipway/internal/oci"
 	"github.com/slipwayhq/slipway/internal/policy"
 )
 
@@ -24,9 +25,9 @@ func (t textReporter) Report(w io.Writer, v *gate.Verdict) error {
 	p := palette(t.color)
 	var b strings.Builder
 	d := verdictWords[decision(v)]
-	fmt.Fprintf(&b, "%s %s %s\n", p.paint(bold+";"+d.code, d.word), p.paint(bold, modelLabel(v.Model)), shortDigest(v.Model.Digest))
+	fmt.Fprintf(&b, "%s %s %s\n", p.paint(bold+";"+d.code, d.word), p.paint(bold, modelLabel(v.Model)), oci.ShortDigest(v.Model.Digest))
 	if v.Baseline != nil {
-		fmt.Fprintf(&b, "     baseline %s %s\n", modelLabel(*v.Baseline), shortDigest(v.Baseline.Digest))
+		fmt.Fprintf(&b, "     baseline %s %s\n", modelLabel(*v.Baseline), oci.ShortDigest(v.Baseline.Digest))
 	} else {
 		b.WriteString("     no baseline\n")
 	}
