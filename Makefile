@@ -6,7 +6,7 @@ COMMIT  ?= $(shell git rev-parse --verify -q HEAD 2>/dev/null || echo unknown)
 PKG     := github.com/slipwayhq/slipway
 LDFLAGS := -s -w -X $(PKG)/internal/cli.version=$(VERSION) -X $(PKG)/internal/cli.commit=$(COMMIT)
 
-.PHONY: all build test bench example example-gitops release fmt vet clean
+.PHONY: all build test bench example example-gitops dashboard release fmt vet clean
 
 all: build
 
@@ -25,6 +25,11 @@ example:
 # A promotion landing as a one-line commit in a local GitOps repository, and its rollback.
 example-gitops:
 	bash scripts/example-gitops.sh
+
+# The Grafana board, monitoring/grafana/slipway.json, from tools/gendashboard
+# (go test ./tools/gendashboard checks the committed file is what it writes).
+dashboard:
+	go run ./tools/gendashboard -out monitoring/grafana/slipway.json
 
 # Static binaries for linux/darwin/windows × amd64/arm64 in dist/, with SHA256SUMS.
 release:
