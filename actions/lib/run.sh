@@ -10,6 +10,7 @@
 #   opt  --name "$IN_NAME"             # --name VALUE when VALUE is not empty
 #   flag --no-cache "$IN_NO_CACHE"     # --no-cache when true; false or empty: nothing
 #   each --dataset "$IN_DATASET"       # --dataset LINE for every non-blank line
+#   metrics_opts                       # --pushgateway "$IN_PUSHGATEWAY" --metrics-file "$IN_METRICS_FILE", when set
 #   slipway_run                        # runs "$SLIPWAY" "${argv[@]}"
 #   output reference "$value"          # a step output, any value (multi-line safe)
 #   json_field FILE reference          # a string field of slipway's --output json
@@ -64,6 +65,25 @@ key_opt() {
 	trap 'rm -f "$slipway_key_file"' EXIT
 	printf '%s\n' "$1" >"$slipway_key_file"
 	argv+=(--key "$slipway_key_file")
+}
+
+# mask_url_password masks the password of a URL's user information
+# (https://user:password@host/), so the log never shows it.
+mask_url_password() {
+	if [[ $1 =~ ^[A-Za-z][A-Za-z0-9+.-]*://([^/@]*)@ ]] && [[ ${BASH_REMATCH[1]} == *:* ]]; then
+		mask "${BASH_REMATCH[1]#*:}"
+	fi
+}
+
+# metrics_opts adds --pushgateway and --metrics-file (gate, drift, promote)
+# from IN_PUSHGATEWAY and IN_METRICS_FILE, each only when set; the
+# Pushgateway URL's password is masked first.
+metrics_opts() {
+	if [[ -n ${IN_PUSHGATEWAY:-} ]]; then
+		mask_url_password "$IN_PUSHGATEWAY"
+		argv+=(--pushgateway "$IN_PUSHGATEWAY")
+	fi
+	opt --metrics-file "${IN_METRICS_FILE:-}"
 }
 
 # output sets a step output with the heredoc form, so any value is safe.

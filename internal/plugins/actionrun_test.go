@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"os"
+	"slices"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +17,14 @@ import (
 // action's folder as GITHUB_ACTION_PATH and fake-slipway as the binary. It
 // returns the argv slipway got.
 func runActionStep(t *testing.T, rel, id string, inputs map[string]string) ([]string, string) {
+	t.Helper()
+	argv, out, _ := runActionStepIn(t, rel, id, inputs)
+	return argv, out
+}
+
+// runActionStepIn is runActionStep that also returns fake-slipway's folder
+// (what it recorded besides the argv).
+func runActionStepIn(t *testing.T, rel, id string, inputs map[string]string) ([]string, string, string) {
 	t.Helper()
 	bash := tool(t, "bash", "")
 	b, err := os.ReadFile(filepath.Join(repoRoot, rel))
@@ -52,10 +61,10 @@ func runActionStep(t *testing.T, rel, id string, inputs map[string]string) ([]st
 			t.Fatalf("%s step %s: fake-slipway ran %d times, want once\n%s", rel, id, len(entries), out)
 		}
 		raw, _ := os.ReadFile(entries[0])
-		return strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00"), out
+		return strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00"), out, fake
 	}
 	t.Fatalf("%s has no step %s", rel, id)
-	return nil, ""
+	return nil, "", ""
 }
 
 // TestRootAction checks the root action (issue item 4): insecure and quiet
@@ -96,6 +105,7 @@ func TestActionEmptyInputs(t *testing.T) {
 		"actions/gate/action.yml":    {"ref": "r:1", "metrics": "eval.json"},
 		"actions/build/action.yml":   {"model": "r:1", "base": "scratch"},
 		"actions/promote/action.yml": {"ref": "r@sha256:aaa", "env": "staging"},
+		"actions/drift/action.yml":   {"reference": "r:1", "current": "today.csv"},
 	}
 	for rel, inputs := range required {
 		t.Run(rel, func(t *testing.T) {
@@ -104,6 +114,13 @@ func TestActionEmptyInputs(t *testing.T) {
 			for i, a := range argv {
 				if a == "" {
 					t.Errorf("%s: argument %d is empty in %q\n%s", rel, i, argv, out)
+				}
+				// Flags other branches of slipway may not have yet, and the
+				// metrics ones, appear only when asked for.
+				for _, f := range []string{"--keyless", "--rollback-on-failure", "--pushgateway", "--metrics-file", "--prometheus", "--analysis"} {
+					if a == f {
+						t.Errorf("%s: %s with its input at the default, in %q", rel, f, argv)
+					}
 				}
 			}
 		})
@@ -126,4 +143,85 @@ func TestActionDocsGHCR(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestActionMetricsInputs checks the inputs that publish metrics, sign
+// keylessly and analyse a canary (issue 12 item 4, issue 15 item 3): each
+// becomes its flag, the Pushgateway's password is masked in the log, and the
+// root action hands the Pushgateway to every verb through the environment.
+func TestActionMetricsInputs(t *testing.T) {
+	requireLinux(t)
+	const gateway = "https://ci:s3cret@push.example.com:9091"
+	cases := []struct {
+		rel    string
+		inputs map[string]string
+		want   [][]string // each a run of consecutive arguments
+	}{
+		{"actions/gate/action.yml", map[string]string{"ref": "r:1", "metrics": "eval.json", "keyless": "true",
+			"pushgateway": gateway, "metrics-file": "gate metrics.prom"}, [][]string{
+			{"--keyless", "--pushgateway", gateway, "--metrics-file", "gate metrics.prom"}}},
+		{"actions/drift/action.yml", map[string]string{"reference": "r:1", "current": "today.csv",
+			"pushgateway": gateway, "metrics-file": "drift.prom"}, [][]string{
+			{"--pushgateway", gateway, "--metrics-file", "drift.prom"}}},
+		{"actions/promote/action.yml", map[string]string{"ref": "r@sha256:aaa", "env": "production",
+			"prometheus": "http://prometheus:9090", "analysis": "analysis/canary.yaml", "rollback-on-failure": "true",
+			"pushgateway": gateway, "metrics-file": "promote.prom"}, [][]string{
+			{"--prometheus", "http://prometheus:9090", "--analysis", "analysis/canary.yaml", "--rollback-on-failure",
+				"--pushgateway", gateway, "--metrics-file", "promote.prom"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.rel, func(t *testing.T) {
+			verb := filepath.Base(filepath.Dir(tc.rel))
+			argv, out := runActionStep(t, tc.rel, verb, tc.inputs)
+			for _, run := range tc.want {
+				if !containsRun(argv, run) {
+					t.Errorf("slipway got %q, want the run %q in it", argv, run)
+				}
+			}
+			if !strings.Contains(out, "::add-mask::s3cret\n") {
+				t.Errorf("the Pushgateway's password was not masked:\n%s", out)
+			}
+		})
+	}
+	t.Run("a flag that is not true or false", func(t *testing.T) {
+		for _, in := range []string{"keyless", "rollback-on-failure"} {
+			rel := map[string]string{"keyless": "actions/gate/action.yml", "rollback-on-failure": "actions/promote/action.yml"}[in]
+			bash := tool(t, "bash", "")
+			var m actionManifest
+			b, _ := os.ReadFile(filepath.Join(repoRoot, rel))
+			if err := yaml.Unmarshal(b, &m); err != nil || len(m.Runs.Steps) < 2 {
+				t.Fatalf("parsing %s: %v", rel, err)
+			}
+			step := m.Runs.Steps[1]
+			env := environ("SLIPWAY=/nonexistent", "GITHUB_ACTION_PATH="+filepath.Join(repoRoot, filepath.Dir(rel)),
+				"IN_REF=r@sha256:aaa", "IN_ENV=production", "IN_METRICS=eval.json", "IN_"+strings.ToUpper(strings.ReplaceAll(in, "-", "_"))+"=yes")
+			out, code := run(t, time.Minute, t.TempDir(), env, bash, "-e", "-c", step.Run)
+			if code != 2 || !strings.Contains(out, "input for --"+in+" must be true or false, got 'yes'") {
+				t.Errorf("%s %s: yes: exit %d, want 2 naming the input\n%s", rel, in, code, out)
+			}
+		}
+	})
+	t.Run("root action", func(t *testing.T) {
+		argv, out, fake := runActionStepIn(t, "action.yml", "run", map[string]string{"command": "gate", "args": "r:1\n--metrics\neval.json\n",
+			"pushgateway": gateway})
+		if want := []string{"gate", "r:1", "--metrics", "eval.json"}; !slices.Equal(argv, want) {
+			t.Errorf("slipway got %q, want %q: the Pushgateway goes through the environment", argv, want)
+		}
+		if got, _ := os.ReadFile(filepath.Join(fake, "gate.pushgateway")); string(got) != gateway {
+			t.Errorf("SLIPWAY_PUSHGATEWAY = %q, want %q", got, gateway)
+		}
+		if !strings.Contains(out, "::add-mask::s3cret\n") {
+			t.Errorf("the Pushgateway's password was not masked:\n%s", out)
+		}
+	})
+}
+
+// containsRun reports whether want appears in argv as consecutive arguments.
+func containsRun(argv, want []string) bool {
+	for i := 0; i+len(want) <= len(argv); i++ {
+		if slices.Equal(argv[i:i+len(want)], want) {
+			return true
+		}
+	}
+	return false
 }
