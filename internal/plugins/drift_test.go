@@ -62,6 +62,7 @@ func TestGitLabDriftComponent(t *testing.T) {
 	inputs := map[string]string{
 		"current": "today.csv\nb dir/c.parquet\n", "ignore": "id\n", "prediction": "pred", "target": "species",
 		"baseline-key": gatePublicPEM, "psi": "0.3", "insecure-unsigned": "true",
+		"pushgateway": "http://push.example.com:9091", "metrics-file": "drift metrics.prom",
 	}
 	fake, work, bin := t.TempDir(), t.TempDir(), t.TempDir()
 	env := []string{"PATH=" + bin, "FAKE_SLIPWAY_DIR=" + fake, "SLIPWAY_MODEL_REFERENCE=oci:.slipway/m@sha256:aaa", "TMPDIR=" + work}
@@ -109,6 +110,7 @@ func TestGitLabDriftComponent(t *testing.T) {
 	want := []string{"drift", "--reference", "oci:.slipway/m@sha256:aaa", "--output", "text",
 		"--report", "markdown=slipway-drift.md", "--report", "html=slipway-drift.html",
 		"--prediction", "pred", "--target", "species", "--baseline-key", "BASELINEKEYFILE", "--insecure-unsigned", "--psi", "0.3",
+		"--pushgateway", "http://push.example.com:9091", "--metrics-file", "drift metrics.prom",
 		"--current", "today.csv", "--current", "b dir/c.parquet", "--ignore", "id"}
 	if !slices.Equal(args, want) {
 		t.Errorf("drift under busybox sh ran slipway with\n%q\nwant\n%q", args, want)

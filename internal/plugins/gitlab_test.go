@@ -1,6 +1,7 @@
 package plugins
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -101,6 +102,9 @@ func TestGitLabComponents(t *testing.T) {
         data/yesterday dir/b.csv
       timeout: 2m
       fail-on-warn: true
+      keyless: true
+      pushgateway: https://ci:s3cret@push.example.com
+      metrics-file: gate.prom
   - local: plugins/gitlab/templates/build.yml
     inputs:
       slipway: internal/plugins/testdata/fake-slipway
@@ -114,6 +118,11 @@ func TestGitLabComponents(t *testing.T) {
       slipway: internal/plugins/testdata/fake-slipway
       env: production
       key: gate.pub
+      prometheus: http://prometheus:9090
+      analysis: analysis/canary.yaml
+      rollback-on-failure: true
+      pushgateway: https://ci:s3cret@push.example.com
+      metrics-file: promote.prom
 check:
   stage: .post
   script:
@@ -134,14 +143,18 @@ check:
 		"gate": {"gate", "--metrics", "eval.json", "--output", "text",
 			"--report", "junit=slipway-gate.xml", "--report", "gitlab=gl-code-quality-report.json", "--report", "markdown=slipway-gate.md",
 			"--baseline", "registry.example.com/ml/iris:1.3.0", "--baseline-key", "keys/gate.pub",
-			"--timeout", "2m", "--fail-on-warn", "--policy", "policies", "--policy", "extra.rego", "--data", "thresholds.yaml",
+			"--timeout", "2m", "--fail-on-warn", "--keyless", "--pushgateway", "https://ci:s3cret@push.example.com", "--metrics-file", "gate.prom",
+			"--policy", "policies", "--policy", "extra.rego", "--data", "thresholds.yaml",
 			"--current", "data/today.csv", "--current", "data/yesterday dir/b.csv",
 			"--", "registry.example.com/ml/iris@sha256:aaa"},
 		"build": {"build", "--base", "python:3.12-slim", "--output", "json", "--sbom", "spdx",
 			"--to", "registry.example.com/ml/iris-server", "--entrypoint", `["python", "serve.py"]`, "--env", "WORKERS=2",
 			"--", "registry.example.com/ml/iris@sha256:aaa"},
 		// The image comes from the build job's dotenv.
-		"promote": {"promote", "--env", "production", "--output", "json", "--key", "gate.pub", "--", "registry.example.com/ml/iris-server@sha256:bbb"},
+		"promote": {"promote", "--env", "production", "--output", "json", "--key", "gate.pub",
+			"--prometheus", "http://prometheus:9090", "--analysis", "analysis/canary.yaml", "--rollback-on-failure",
+			"--pushgateway", "https://ci:s3cret@push.example.com", "--metrics-file", "promote.prom",
+			"--", "registry.example.com/ml/iris-server@sha256:bbb"},
 	}
 	for _, verb := range verbs {
 		b, err := os.ReadFile(filepath.Join(fake, verb+".argv"))
@@ -230,7 +243,7 @@ var interpolation = regexp.MustCompile(`\$\[\[ inputs\.([a-z0-9-]+) \]\]`)
 // variables), and the inputs of a verb are its CLI flags.
 func TestGitLabTemplates(t *testing.T) {
 	notFlags := map[string]bool{"stage": true, "job-prefix": true, "image": true, "slipway": true, "rules": true, "when": true,
-		"dir": true, "ref": true, "model": true}
+		"dir": true, "ref": true, "model": true, "analysis-job": true}
 	for _, verb := range verbs {
 		t.Run(verb, func(t *testing.T) {
 			path := filepath.Join(repoRoot, "plugins", "gitlab", "templates", verb+".yml")
@@ -274,6 +287,10 @@ func TestGitLabTemplates(t *testing.T) {
 			}
 			for name := range spec.Spec.Inputs {
 				if !notFlags[name] && !flags[name] {
+					if pendingFlags[name] == verb {
+						t.Logf("%s.yml: input %s is not a flag of this slipway %s yet; it is passed only when true", verb, name, verb)
+						continue
+					}
 					t.Errorf("%s.yml: input %s is not a flag of slipway %s", verb, name, verb)
 				}
 			}
@@ -404,7 +421,8 @@ func TestGitLabScriptsBusybox(t *testing.T) {
 		"gate": {"metrics": "eval.json", "data": "t.yaml\n", "key": "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n",
 			"baseline": "oci:.slipway/m:0.9.0", "baseline-key": gatePublicPEM, "insecure-unsigned": "true", "current": "a.csv\nb dir/c.csv\n"},
 		"build":   {"base": "scratch", "tag": "1.0.0\nlatest\n"},
-		"promote": {"env": "staging", "force": "true", "reason": "it's fine"},
+		"promote": {"env": "staging", "force": "true", "reason": "it's fine",
+			"prometheus": "http://prometheus:9090", "analysis": "canary.yaml", "analysis-job": "true"},
 	}
 	want := map[string][]string{
 		"pack": {"pack", "--output", "json", "--lock", "slipway.lock", "--name", gitlabHostileArg, "--no-cache",
@@ -437,8 +455,15 @@ func TestGitLabScriptsBusybox(t *testing.T) {
 			if err := yaml.Unmarshal([]byte(body), &jobs); err != nil {
 				t.Fatal(err)
 			}
-			if len(jobs) != 1 {
-				t.Fatalf("%s.yml: %d jobs, want 1", verb, len(jobs))
+			// The verb's own job, and promote.yml's analysis job (its hidden
+			// job only holds the rules).
+			for name := range jobs {
+				if strings.HasPrefix(name, ".") {
+					delete(jobs, name)
+				}
+			}
+			if want := map[bool]int{true: 2, false: 1}[verb == "promote"]; len(jobs) != want {
+				t.Fatalf("%s.yml: %d jobs, want %d", verb, len(jobs), want)
 			}
 			fake := t.TempDir()
 			work := t.TempDir()
@@ -496,10 +521,168 @@ func TestGitLabScriptsBusybox(t *testing.T) {
 			if !slices.Equal(args, want[verb]) {
 				t.Errorf("%s under busybox sh ran slipway with\n%q\nwant\n%q", verb, args, want[verb])
 			}
+			if verb == "promote" {
+				got, _ := os.ReadFile(filepath.Join(fake, "analyze.argv"))
+				w := "analyze\x00--prometheus\x00http://prometheus:9090\x00--analysis\x00canary.yaml\x00--env\x00staging\x00--digest\x00sha256:bbb\x00"
+				if string(got) != w {
+					t.Errorf("the analysis job under busybox sh ran slipway with %q, want %q", got, w)
+				}
+			}
 			dotenv, err := os.ReadFile(filepath.Join(work, "slipway-"+verb+".env"))
 			if err != nil || !strings.Contains(string(dotenv), "_REFERENCE=oci:.slipway/m") {
 				t.Errorf("%s: slipway-%s.env = %q (%v), want the reference", verb, verb, dotenv, err)
 			}
 		})
 	}
+}
+
+// TestGitLabAnalysisJob runs the promote component with a canary analysis in
+// a job of its own before a manual production promotion (issue 12 item 4):
+// the analysis job runs slipway analyze with the candidate's digest and the
+// model's name and version from the pack job, the promotion needs it and
+// does not analyse again, and a failed analysis leaves the promotion unrun.
+// Without analysis-job there is no analysis job and the promotion analyses.
+func TestGitLabAnalysisJob(t *testing.T) {
+	dir := copyRepo(t)
+	pipeline := `include:
+  - local: plugins/gitlab/templates/pack.yml
+    inputs:
+      slipway: internal/plugins/testdata/fake-slipway
+      dir: model
+  - local: plugins/gitlab/templates/promote.yml
+    inputs:
+      slipway: internal/plugins/testdata/fake-slipway
+      env: production
+      when: manual
+      ref: registry.example.com/ml/iris-server@sha256:bbb
+      prometheus: http://prometheus:9090
+      analysis: analysis/canary.yaml
+      analysis-job: true
+      quiet: true
+`
+	// Without analysis-job, the promotion analyses.
+	inside := `include:
+  - local: plugins/gitlab/templates/promote.yml
+    inputs:
+      slipway: internal/plugins/testdata/fake-slipway
+      env: staging
+      ref: registry.example.com/ml/iris-server@sha256:bbb
+      prometheus: http://prometheus:9090
+      analysis: analysis/canary.yaml
+`
+	for name, content := range map[string]string{"analysis.yml": pipeline, "inside.yml": inside} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The plan: the analysis job only for production, and production's
+	// manual promotion needs it.
+	type job struct {
+		Name  string
+		When  string
+		Needs []struct{ Job string }
+	}
+	list := func(file string) (map[string]job, []job) {
+		out, code := gitlabCILocal(t, dir, nil, nil, "--file", file, "--list-json")
+		i := strings.Index(out, "[")
+		if code != 0 || i < 0 {
+			t.Fatalf("gitlab-ci-local --file %s --list-json: exit %d\n%s", file, code, out)
+		}
+		var jobs []job
+		if err := json.Unmarshal([]byte(out[i:]), &jobs); err != nil {
+			t.Fatalf("gitlab-ci-local --list-json: %v\n%s", err, out)
+		}
+		byName := map[string]job{}
+		for _, j := range jobs {
+			byName[j.Name] = j
+		}
+		return byName, jobs
+	}
+	if staging, all := list("inside.yml"); staging["slipway-analyze-staging"].When != "never" {
+		t.Errorf("staging (no analysis-job) has an analysis job that runs: %+v", all)
+	}
+	byName, jobs := list("analysis.yml")
+	if j := byName["slipway-analyze-production"]; j.When != "on_success" {
+		t.Errorf("slipway-analyze-production: when %q, want on_success (it runs by itself): %+v", j.When, jobs)
+	}
+	prod, ok := byName["slipway-promote-production"]
+	if !ok {
+		t.Fatalf("no slipway-promote-production job in %+v", jobs)
+	}
+	needs := []string{}
+	for _, n := range prod.Needs {
+		needs = append(needs, n.Job)
+	}
+	if prod.When != "manual" || !slices.Contains(needs, "slipway-analyze-production") {
+		t.Errorf("slipway-promote-production: when %q, needs %q; want manual, needing slipway-analyze-production", prod.When, needs)
+	}
+
+	fakeDir := func(analyzeExit string) string {
+		fake := t.TempDir()
+		for name, content := range map[string]string{
+			"pack.json":    "{\n  \"digest\": \"sha256:aaa\",\n  \"name\": \"iris\",\n  \"reference\": \"registry.example.com/ml/iris@sha256:aaa\",\n  \"version\": \"1.4.0\"\n}\n",
+			"promote.json": "{\n  \"record\": {\n    \"digest\": \"sha256:bbb\"\n  },\n  \"reference\": \"registry.example.com/ml/iris-server@sha256:bbb\"\n}\n",
+			"analyze.exit": analyzeExit,
+		} {
+			os.WriteFile(filepath.Join(fake, name), []byte(content), 0o644)
+		}
+		return fake
+	}
+	read := func(fake, name string) []string {
+		b, err := os.ReadFile(filepath.Join(fake, name))
+		if err != nil {
+			return nil
+		}
+		return strings.Split(strings.TrimSuffix(strings.TrimSuffix(string(b), "\x00"), "\n"), map[bool]string{true: "\n", false: "\x00"}[name == "order"])
+	}
+
+	t.Run("passing analysis", func(t *testing.T) {
+		fake := fakeDir("0")
+		out, code := gitlabCILocal(t, dir, nil, []string{"FAKE_SLIPWAY_DIR=" + fake}, "--file", "analysis.yml",
+			"--manual", "slipway-promote-production")
+		if code != 0 {
+			t.Fatalf("gitlab-ci-local: exit %d\n%s", code, out)
+		}
+		if got, want := read(fake, "analyze.argv"), []string{"analyze", "--prometheus", "http://prometheus:9090", "--analysis", "analysis/canary.yaml",
+			"--env", "production", "--digest", "sha256:bbb", "--model", "iris", "--version", "1.4.0", "--quiet"}; !slices.Equal(got, want) {
+			t.Errorf("the analysis job ran slipway with\n%q\nwant\n%q", got, want)
+		}
+		if got, want := read(fake, "promote.argv"), []string{"promote", "--env", "production", "--output", "json", "--quiet",
+			"--", "registry.example.com/ml/iris-server@sha256:bbb"}; !slices.Equal(got, want) {
+			t.Errorf("the promotion ran slipway with\n%q\nwant\n%q (the analysis job already analysed)", got, want)
+		}
+		if got, want := read(fake, "order"), []string{"pack", "analyze", "promote"}; !slices.Equal(got, want) {
+			t.Errorf("slipway ran %q, want %q: the analysis before the promotion", got, want)
+		}
+	})
+	t.Run("failed analysis", func(t *testing.T) {
+		fake := fakeDir("1")
+		out, code := gitlabCILocal(t, dir, nil, []string{"FAKE_SLIPWAY_DIR=" + fake}, "--file", "analysis.yml",
+			"--manual", "slipway-promote-production")
+		if code == 0 {
+			t.Errorf("gitlab-ci-local passed with a failed analysis\n%s", out)
+		}
+		if read(fake, "analyze.argv") == nil {
+			t.Errorf("the analysis job never ran slipway\n%s", out)
+		}
+		if got := read(fake, "promote.argv"); got != nil {
+			t.Errorf("the promotion ran after a failed analysis: %q", got)
+		}
+	})
+	t.Run("analysis inside the promotion", func(t *testing.T) {
+		fake := fakeDir("0")
+		out, code := gitlabCILocal(t, dir, nil, []string{"FAKE_SLIPWAY_DIR=" + fake}, "--file", "inside.yml")
+		if code != 0 {
+			t.Fatalf("gitlab-ci-local: exit %d\n%s", code, out)
+		}
+		if got, want := read(fake, "promote.argv"), []string{"promote", "--env", "staging", "--output", "json",
+			"--prometheus", "http://prometheus:9090", "--analysis", "analysis/canary.yaml",
+			"--", "registry.example.com/ml/iris-server@sha256:bbb"}; !slices.Equal(got, want) {
+			t.Errorf("the staging promotion ran slipway with\n%q\nwant\n%q", got, want)
+		}
+		if got := read(fake, "analyze.argv"); got != nil {
+			t.Errorf("an analysis job ran without analysis-job: %q", got)
+		}
+	})
 }
