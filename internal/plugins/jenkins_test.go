@@ -222,6 +222,21 @@ func TestJenkinsSteps(t *testing.T) {
 	add(fakeScenario(t, "promote", "slipwayPromote", map[string]any{
 		"ref": "registry.example.com/ml/iris-server@sha256:bbb", "env": "production", "key": "gate.pub", "binary": "slipway",
 	}, map[string]string{"promote.json": `{"record": {"action": "promote", "environment": "production", "digest": "sha256:bbb", "previous": "sha256:999"}, "reference": "registry.example.com/ml/iris-server@sha256:bbb"}`}))
+	// Issue 12 item 4 and issue 15 item 3: metrics, keyless signing and canary analysis.
+	add(fakeScenario(t, "gate-keyless-metrics", "slipwayGate", map[string]any{"ref": "r:1", "metrics": "m.json",
+		"keyless": true, "pushgateway": "https://ci:s3cret@push.example.com", "metricsFile": "gate.prom"},
+		map[string]string{"gate.json": gateJSON("pass")}))
+	add(fakeScenario(t, "gate-keyless-false", "slipwayGate", map[string]any{"ref": "r:1", "metrics": "m.json", "keyless": false, "pushgateway": ""},
+		map[string]string{"gate.json": gateJSON("pass")}))
+	add(fakeScenario(t, "drift-metrics", "slipwayDrift", map[string]any{"reference": "r:1", "current": "today.csv",
+		"pushgateway": "http://push.example.com:9091", "metricsFile": "drift.prom"},
+		map[string]string{"drift.json": `{"dataset_drift": false}`}))
+	add(fakeScenario(t, "promote-analysis", "slipwayPromote", map[string]any{"ref": "x@sha256:bbb", "env": "production",
+		"prometheus": "http://prometheus:9090", "analysis": "analysis/canary.yaml", "rollbackOnFailure": true,
+		"pushgateway": "http://push.example.com:9091", "metricsFile": "promote.prom"},
+		map[string]string{"promote.json": `{"record": {"digest": "sha256:bbb"}, "reference": "x@sha256:bbb"}`}))
+	add(fakeScenario(t, "promote-rollback-wrong-type", "slipwayPromote", map[string]any{"ref": "x@sha256:bbb", "env": "production",
+		"rollbackOnFailure": "yes"}, nil))
 	add(fakeScenario(t, "promote-refused", "slipwayPromote", map[string]any{"ref": "x@sha256:bbb", "env": "production"},
 		map[string]string{"promote.exit": "1"}))
 
@@ -431,6 +446,37 @@ func TestJenkinsSteps(t *testing.T) {
 		r = results["promote-refused"]
 		if want := "slipwayPromote: promotion of x@sha256:bbb to production was refused; see the messages above"; r.Error != want {
 			t.Errorf("refused promotion: error %q, want %q", r.Error, want)
+		}
+	})
+
+	t.Run("metrics, keyless and analysis keys become their flags, only when set", func(t *testing.T) {
+		for _, tc := range []struct {
+			scenario, verb string
+			want           []string
+		}{
+			{"gate-keyless-metrics", "gate", []string{"gate", "--keyless",
+				"--pushgateway", "https://ci:s3cret@push.example.com", "--metrics-file", "gate.prom"}},
+			{"gate-keyless-false", "gate", []string{"gate", "--metrics", "m.json", "--report"}},
+			{"drift-metrics", "drift", []string{"drift", "--reference", "r:1", "--current", "today.csv", "--report", "markdown=slipway-drift.md",
+				"--report", "html=slipway-drift.html", "--pushgateway", "http://push.example.com:9091", "--metrics-file", "drift.prom",
+				"--output", "json"}},
+			{"promote-analysis", "promote", []string{"promote", "--env", "production", "--prometheus", "http://prometheus:9090",
+				"--analysis", "analysis/canary.yaml", "--rollback-on-failure", "--pushgateway", "http://push.example.com:9091",
+				"--metrics-file", "promote.prom", "--output", "json", "--", "x@sha256:bbb"}},
+		} {
+			r := results[tc.scenario]
+			got := argvOf(t, sc[tc.scenario], tc.verb)
+			if r.Error != "" || len(got) == 0 || got[0] != tc.verb || !containsRun(got, tc.want[1:]) {
+				t.Errorf("%s: error %q, argv %q; want slipway %s with the run %q", tc.scenario, r.Error, got, tc.verb, tc.want[1:])
+			}
+			for _, f := range []string{"--keyless", "--pushgateway"} {
+				if tc.scenario == "gate-keyless-false" && slices.Contains(got, f) {
+					t.Errorf("%s: %s with keyless: false or an empty pushgateway: %q", tc.scenario, f, got)
+				}
+			}
+		}
+		if r := results["promote-rollback-wrong-type"]; !strings.Contains(r.Error, "'rollbackOnFailure' must be true or false, got a string") {
+			t.Errorf("rollbackOnFailure: 'yes': error %q, want one naming the key", r.Error)
 		}
 	})
 }

@@ -26,6 +26,8 @@ def call(Map args = [:]) {
         share           : [Cli.VALUE, '--share'],
         degradation     : [Cli.VALUE, '--degradation'],
         report          : [Cli.LIST, '--report'],
+        pushgateway     : [Cli.VALUE, '--pushgateway'],
+        metricsFile     : [Cli.VALUE, '--metrics-file'],
         propagate       : [Cli.STEP, 'false: return the result of a drift instead of failing the build'],
     ]
     Map given = new LinkedHashMap(args)

@@ -24,6 +24,9 @@ def call(Map args = [:]) {
         timeout         : [Cli.VALUE, '--timeout'],
         failOnWarn      : [Cli.FLAG, '--fail-on-warn'],
         noAttest        : [Cli.FLAG, '--no-attest'],
+        keyless         : [Cli.FLAG, '--keyless'],
+        pushgateway     : [Cli.VALUE, '--pushgateway'],
+        metricsFile     : [Cli.VALUE, '--metrics-file'],
         propagate       : [Cli.STEP, 'false: return the refused verdict instead of failing the build'],
     ]
     Map given = new LinkedHashMap(args)

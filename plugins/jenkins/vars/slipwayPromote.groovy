@@ -8,14 +8,19 @@ import io.slipway.jenkins.Cli
 def call(Map args = [:]) {
     args = args ?: [:]
     Map spec = [
-        ref      : [Cli.POSITIONAL],
-        env      : [Cli.VALUE, '--env'],
-        to       : [Cli.VALUE, '--to'],
-        key      : [Cli.VALUE, '--key'],
-        config   : [Cli.VALUE, '--config'],
-        force    : [Cli.FLAG, '--force'],
-        reason   : [Cli.VALUE, '--reason'],
-        propagate: [Cli.STEP, 'false: return a refused promotion instead of failing the build'],
+        ref              : [Cli.POSITIONAL],
+        env              : [Cli.VALUE, '--env'],
+        to               : [Cli.VALUE, '--to'],
+        key              : [Cli.VALUE, '--key'],
+        config           : [Cli.VALUE, '--config'],
+        force            : [Cli.FLAG, '--force'],
+        reason           : [Cli.VALUE, '--reason'],
+        prometheus       : [Cli.VALUE, '--prometheus'],
+        analysis         : [Cli.VALUE, '--analysis'],
+        rollbackOnFailure: [Cli.FLAG, '--rollback-on-failure'],
+        pushgateway      : [Cli.VALUE, '--pushgateway'],
+        metricsFile      : [Cli.VALUE, '--metrics-file'],
+        propagate        : [Cli.STEP, 'false: return a refused promotion instead of failing the build'],
     ]
     Map result = Cli.run(this, 'slipwayPromote', 'promote', spec, args, ['ref', 'env'])[1]
     archiveArtifacts(artifacts: "${result.outputDir}/**".toString(), allowEmptyArchive: true)
