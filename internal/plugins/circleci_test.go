@@ -34,6 +34,53 @@ func TestCircleCIOrb(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "ok: 5 commands, 4 jobs") {
 		t.Fatalf("circleci.cjs on the orb and examples/circleci/config.yml: exit %d\n%s", code, out)
 	}
+	// The metrics, keyless and canary parameters (issue 12 item 4, issue 15
+	// item 3), with an approval job before the production promotion.
+	canary := filepath.Join(t.TempDir(), "canary.yml")
+	os.WriteFile(canary, []byte(`version: 2.1
+orbs:
+  slipway: slipwayhq/slipway@1.2.3
+workflows:
+  canary:
+    jobs:
+      - slipway/gate:
+          metrics: eval.json
+          keyless: true
+          pushgateway: https://push.example.com
+          metrics-file: gate.prom
+      - hold:
+          type: approval
+          requires: [slipway/gate]
+      - slipway/promote:
+          requires: [hold]
+          env: production
+          prometheus: http://prometheus:9090
+          analysis: analysis/canary.yaml
+          rollback-on-failure: true
+          pushgateway: https://push.example.com
+          metrics-file: promote.prom
+      - steps:
+          requires: [slipway/promote]
+jobs:
+  steps:
+    docker:
+      - image: cimg/base:current
+    steps:
+      - slipway/install
+      - slipway/gate:
+          metrics: eval.json
+          keyless: false
+          pushgateway: https://push.example.com
+      - slipway/promote:
+          env: canary
+          prometheus: http://prometheus:9090
+          analysis: analysis/canary.yaml
+          rollback-on-failure: false
+          metrics-file: promote.prom
+`), 0o644)
+	if out, code := circleciParser(t, orb, canary); code != 0 || !strings.Contains(out, "ok: 5 commands, 4 jobs") {
+		t.Errorf("circleci.cjs on the orb and a canary config: exit %d\n%s", code, out)
+	}
 	bad := filepath.Join(t.TempDir(), "bad.yml")
 	os.WriteFile(bad, []byte(`version: 2.1
 orbs:
@@ -46,9 +93,11 @@ workflows:
           colour: red
       - slipway/gate:
           output: html
+          keyless: maybe
 `), 0o644)
 	out, code = circleciParser(t, orb, bad)
-	for _, want := range []string{"parameter no-cache must be a boolean", "has no parameter colour", "parameter output must be one of", "slipway/gate needs the parameter metrics"} {
+	for _, want := range []string{"parameter no-cache must be a boolean", "has no parameter colour", "parameter output must be one of", "slipway/gate needs the parameter metrics",
+		"parameter keyless must be a boolean"} {
 		if code == 0 || !strings.Contains(out, want) {
 			t.Errorf("circleci.cjs on a misused orb: exit %d; want a failure saying %q\n%s", code, want, out)
 		}
@@ -173,14 +222,29 @@ func TestCircleCICommands(t *testing.T) {
 			"--", "oci:.slipway/iris@sha256:aaa"},
 		"promote": {"promote", "--env", "staging", "--output", "json", "--key", "slipway-outputs/promote.pub", "--", "oci:.slipway/iris@sha256:bbb"},
 	}
+	// Issue 12 item 4 and issue 15 item 3: a second run of gate and promote
+	// with the metrics, keyless and analysis parameters.
+	params["gate-metrics"] = map[string]string{"metrics": "eval.json", "keyless": "true",
+		"pushgateway": "https://ci:s3cret@push.example.com", "metrics-file": "gate.prom"}
+	want["gate-metrics"] = []string{"gate", "--metrics", "eval.json", "--output", "text",
+		"--report", "junit=slipway-outputs/gate/slipway-gate.xml", "--report", "markdown=slipway-outputs/gate/slipway-gate.md",
+		"--report", "json=slipway-outputs/gate/verdict.json", "--keyless", "--pushgateway", "https://ci:s3cret@push.example.com",
+		"--metrics-file", "gate.prom", "--", "oci:.slipway/iris@sha256:aaa"}
+	params["promote-analysis"] = map[string]string{"env": "production", "prometheus": "http://prometheus:9090",
+		"analysis": "analysis/canary.yaml", "rollback-on-failure": "true", "pushgateway": "http://push.example.com:9091",
+		"metrics-file": "promote.prom"}
+	want["promote-analysis"] = []string{"promote", "--env", "production", "--output", "json",
+		"--prometheus", "http://prometheus:9090", "--analysis", "analysis/canary.yaml", "--rollback-on-failure",
+		"--pushgateway", "http://push.example.com:9091", "--metrics-file", "promote.prom", "--", "oci:.slipway/iris@sha256:bbb"}
 	bashEnv := filepath.Join(work, "bash_env")
-	for _, verb := range verbs { // in order: each takes the outputs of the one before from the workspace
+	for _, name := range append(slices.Clone(verbs), "gate-metrics", "promote-analysis") { // in order: each takes the outputs of the one before from the workspace
+		verb, _, _ := strings.Cut(name, "-")
 		env, script := orbRun(t, orb, verb)
 		vars := environ("PATH="+bin+":/usr/bin:/bin", "FAKE_SLIPWAY_DIR="+fake, "BASH_ENV="+bashEnv,
 			"GATE_PEM=-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----")
 		for k, v := range env {
 			if m := parameterRef.FindStringSubmatch(v); m != nil {
-				value, given := params[verb][m[1]]
+				value, given := params[name][m[1]]
 				if !given {
 					value = fmt.Sprint(orb.Commands[verb].Parameters[m[1]].Default)
 					if orb.Commands[verb].Parameters[m[1]].Default == nil {
@@ -205,8 +269,8 @@ func TestCircleCICommands(t *testing.T) {
 			}
 			got[i+1] = "KEYFILE"
 		}
-		if !slices.Equal(got, want[verb]) {
-			t.Errorf("command %s ran slipway with\n%q\nwant\n%q", verb, got, want[verb])
+		if !slices.Equal(got, want[name]) {
+			t.Errorf("command %s (%s) ran slipway with\n%q\nwant\n%q", verb, name, got, want[name])
 		}
 	}
 	if m, _ := filepath.Glob(filepath.Join(work, "pwned*")); len(m) > 0 {
