@@ -420,7 +420,7 @@ func TestGitLabScriptsBusybox(t *testing.T) {
 		"pack": {"dir": "model", "dataset": "a.csv\nb dir/\n", "no-cache": "true", "name": gitlabHostileArg},
 		"gate": {"metrics": "eval.json", "data": "t.yaml\n", "key": "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n",
 			"baseline": "oci:.slipway/m:0.9.0", "baseline-key": gatePublicPEM, "insecure-unsigned": "true", "current": "a.csv\nb dir/c.csv\n"},
-		"build":   {"base": "scratch", "tag": "1.0.0\nlatest\n"},
+		"build": {"base": "scratch", "tag": "1.0.0\nlatest\n"},
 		"promote": {"env": "staging", "force": "true", "reason": "it's fine",
 			"prometheus": "http://prometheus:9090", "analysis": "canary.yaml", "analysis-job": "true"},
 	}
