@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/announce"
@@ -141,8 +142,8 @@ func (o *buildOptions) request(cmd *cobra.Command) (req imagebuild.Request, err 
 // the last line of stdout.
 func buildText(stdout, stderr io.Writer, res *imagebuild.RunResult) error {
 	state := map[bool]string{false: "built", true: "unchanged"}[res.Unchanged]
-	fmt.Fprintf(stderr, "%s %s on %s: %s, %d layers added (%s), model in %s, tags %s\n", state, res.Model.Name,
-		res.Base.Name, strings.Join(res.Platforms(), ", "), len(res.Layers), progress.Bytes(res.AddedSize()), res.Model.Dir, strings.Join(res.Tags, ", "))
+	fmt.Fprintf(stderr, "%s %s on %s: %s, %s added (%s), model in %s, tags %s\n", state, res.Model.Name,
+		res.Base.Name, strings.Join(res.Platforms(), ", "), english.Plural(len(res.Layers), "layer", ""), progress.Bytes(res.AddedSize()), res.Model.Dir, strings.Join(res.Tags, ", "))
 	if res.SBOM != "" {
 		fmt.Fprintf(stderr, "sbom: %s\n", res.SBOM)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/slipwayhq/slipway/internal/analysis"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -249,7 +250,7 @@ func refused(what string, reasons []string) error {
 	if len(reasons) == 1 {
 		return fault.Deniedf("%s refused: %s", what, reasons[0])
 	}
-	return fault.Deniedf("%s refused (%d reasons):\n  - %s", what, len(reasons), strings.Join(reasons, "\n  - "))
+	return fault.Deniedf("%s refused (%s):\n  - %s", what, english.Plural(len(reasons), "reason", ""), strings.Join(reasons, "\n  - "))
 }
 
 func nonNil[T any](s []T) []T {
