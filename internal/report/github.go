@@ -30,6 +30,9 @@ func (githubReporter) Report(w io.Writer, v *gate.Verdict) error {
 	for _, e := range s.expired {
 		annotate(&b, "warning", [][2]string{{"title", e.Package + ": expired exception"}}, expiredNote(e))
 	}
+	for _, n := range v.Notes {
+		annotate(&b, "notice", [][2]string{{"title", "slipway gate"}}, n)
+	}
 	// Escaped too: a model name is not ours, and a newline in it could
 	// start a workflow command of its own.
 	d := verdictWords[decision(v)]

@@ -39,6 +39,9 @@ func (markdownReporter) Report(w io.Writer, v *gate.Verdict) error {
 	mdFindings(&b, s)
 	mdExceptions(&b, s)
 	mdMetrics(&b, v)
+	for _, n := range v.Notes {
+		fmt.Fprintf(&b, "\n> [!NOTE]\n> %s\n", cell(n))
+	}
 	mdDetails(&b, v)
 	return write(w, b.String())
 }
