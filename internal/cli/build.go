@@ -92,7 +92,7 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, streams IO,
 	if err != nil {
 		return err
 	}
-	if err := g.render(streams.Stdout, res, func(w io.Writer) error { return buildText(w, streams.Stderr, res) }); err != nil {
+	if err := g.render(streams.Stdout, res, func(w io.Writer) error { return buildText(w, g.summary(streams), res) }); err != nil {
 		return err
 	}
 	announce.Outputs(os.Getenv, streams.Stderr, map[string]string{"image": res.Reference, "digest": res.Digest})

@@ -107,7 +107,7 @@ func (g *globalOptions) showVerdict(ctx context.Context, streams IO, req gate.Re
 		return err
 	}
 	if res.Attestation != "" && g.output == "text" {
-		fmt.Fprintf(streams.Stderr, "attestation: %s\n", res.Attestation)
+		fmt.Fprintf(g.summary(streams), "attestation: %s\n", res.Attestation)
 	}
 	announce.Verdict(ctx, res.Verdict, announce.VerdictOptions{
 		Getenv: os.Getenv, Stderr: streams.Stderr, MarkdownReport: markdownReport(req.Reports),

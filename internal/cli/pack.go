@@ -92,7 +92,7 @@ func runPack(cmd *cobra.Command, g *globalOptions, o *packOptions, streams IO, d
 		if tag == "" {
 			tag = modelpack.LatestTag
 		}
-		fmt.Fprintf(streams.Stderr, "%s %s %s: %s, %s, read %s (%d from cache) in %s\n",
+		fmt.Fprintf(g.summary(streams), "%s %s %s: %s, %s, read %s (%d from cache) in %s\n",
 			state, res.Name, tag, english.Plural(len(res.Files), "file", ""), progress.Bytes(res.Size), progress.Bytes(res.BytesRead),
 			res.FilesCached, time.Since(started).Round(time.Millisecond))
 		_, err := fmt.Fprintln(w, res.Reference)

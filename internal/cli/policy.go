@@ -130,7 +130,7 @@ func newPolicyPullCmd(g *globalOptions, streams IO) *cobra.Command {
 				return err
 			}
 			return g.render(streams.Stdout, res, func(io.Writer) error {
-				_, err := fmt.Fprintf(streams.Stderr, "pulled %s into %s\n", english.Plural(len(res.Files), "file", ""), res.Dir)
+				_, err := fmt.Fprintf(g.summary(streams), "pulled %s into %s\n", english.Plural(len(res.Files), "file", ""), res.Dir)
 				return err
 			})
 		},

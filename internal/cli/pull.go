@@ -64,7 +64,7 @@ compressed layer that expands past
 				return err
 			}
 			return g.render(streams.Stdout, res, func(w io.Writer) error {
-				fmt.Fprintf(streams.Stderr, "pulled %s of %s %s into %s\n", english.Plural(len(res.Files), "file", ""), untrusted.Text(res.Name), untrusted.Text(res.Version), res.Dir)
+				fmt.Fprintf(g.summary(streams), "pulled %s of %s %s into %s\n", english.Plural(len(res.Files), "file", ""), untrusted.Text(res.Name), untrusted.Text(res.Version), res.Dir)
 				_, err := fmt.Fprintln(w, res.Reference)
 				return err
 			})
