@@ -73,7 +73,7 @@ func (githubReporter) ReportFiles(w io.Writer, results []FileResult) error {
 // policyProps locates an annotation at the rule's definition when known.
 func policyProps(f policy.Finding, title string) [][2]string {
 	var props [][2]string
-	if l := f.Location; l != nil && l.File != "" {
+	if l := f.Location; l != nil && l.File != "" && l.Workspace {
 		props = append(props, [2]string{"file", l.File})
 		if l.Row > 0 {
 			props = append(props, [2]string{"line", strconv.Itoa(l.Row)})
