@@ -3,18 +3,25 @@ package cli
 import (
 	"fmt"
 	"io"
-	"strconv"
-	"text/tabwriter"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/analysis"
+	"github.com/slipwayhq/slipway/internal/announce"
+	"github.com/slipwayhq/slipway/internal/fault"
+	"github.com/slipwayhq/slipway/internal/report"
 )
 
 type analyzeOptions struct {
 	prometheus, file string
 	vars             analysis.Vars
+	reports          []string
 }
+
+// analysisReport is one --report FMT=FILE of analyze (--analysis-report of promote).
+type analysisReport struct{ format, path string }
 
 func newAnalyzeCmd(g *globalOptions, streams IO) *cobra.Command {
 	o := &analyzeOptions{}
@@ -25,14 +32,21 @@ func newAnalyzeCmd(g *globalOptions, streams IO) *cobra.Command {
 Prometheus: each PromQL query, its templates filled with --model, --env,
 --digest and --version, is run count times, interval apart, after
 initialDelay, and decided by its success or failure condition, with the
-semantics of Argo Rollouts' AnalysisTemplate.
+semantics of Argo Rollouts' AnalysisTemplate. The report (-o text, json,
+markdown or junit; --report FMT=FILE for more) shows, per measurement, each
+run's values and decision.
 
 Exit codes: 0 successful, 1 failed or inconclusive, 2 a bad analysis file or
-a query Prometheus cannot parse, 3 Prometheus unreachable.`,
+a query Prometheus cannot parse, 3 error: the queries kept failing
+(consecutiveErrorLimit), e.g. Prometheus unreachable.`,
 		Example: `  slipway analyze --prometheus http://prometheus:9090 --analysis canary.yaml \
-      --model iris --env production --version 1.4.0`,
+      --model iris --env production --version 1.4.0 --report junit=analysis.xml`,
 		Args: exactArgs(0, ""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			reports, err := parseAnalysisReports("--report", o.reports)
+			if err != nil {
+				return err
+			}
 			vars := o.vars
 			if vars.Model == "" {
 				vars.Model = g.cfg.Model
@@ -41,12 +55,16 @@ a query Prometheus cannot parse, 3 Prometheus unreachable.`,
 			if err != nil {
 				return err
 			}
-			if err := g.render(streams.Stdout, res, func(w io.Writer) error { return analysisText(w, res) }); err != nil {
+			if err := report.WriteAnalysis(streams.Stdout, g.output, res, report.WithColor(colorOn(streams.Stdout))); err != nil {
+				return err
+			}
+			if err := writeAnalysisReports(reports, res); err != nil {
 				return err
 			}
 			return res.Err()
 		},
 	}
+	formats(cmd, report.AnalysisFormats()...)
 	f := cmd.Flags()
 	f.StringVar(&o.prometheus, "prometheus", "", "URL of the Prometheus server to query (required)")
 	f.StringVar(&o.file, "analysis", "", "analysis file: YAML measurements (required; docs/analysis.md)")
@@ -54,24 +72,26 @@ a query Prometheus cannot parse, 3 Prometheus unreachable.`,
 	f.StringVar(&o.vars.Environment, "env", "", "{{ .Environment }} in the queries")
 	f.StringVar(&o.vars.Digest, "digest", "", "{{ .Digest }} in the queries")
 	f.StringVar(&o.vars.Version, "version", "", "{{ .Version }} in the queries")
+	f.StringArrayVar(&o.reports, "report", nil, "also write the report: FMT=FILE, FMT one of "+strings.Join(report.AnalysisFormats(), ", ")+" (repeatable)")
 	return cmd
 }
 
-// analysisText is a table of measurements, then the phase.
-func analysisText(w io.Writer, res *analysis.Result) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "MEASUREMENT\tPHASE\tRUNS\tFAILED\tINCONCLUSIVE\tLAST VALUE\tCONDITION")
-	for _, m := range res.Measurements {
-		last := "-"
-		if n := len(m.Runs); n > 0 && len(m.Runs[n-1].Values) > 0 {
-			last = strconv.FormatFloat(m.Runs[n-1].Values[0].Value, 'g', 4, 64)
+// parseAnalysisReports reads FMT=FILE flags (flag names them in messages).
+func parseAnalysisReports(flag string, specs []string) ([]analysisReport, error) {
+	return parseReportFlags(specs, "junit=analysis.xml", func(format, path string) (analysisReport, error) {
+		if !slices.Contains(report.AnalysisFormats(), format) {
+			return analysisReport{}, fault.Usagef("%s %q: unknown format %q (want one of %s)", flag, format+"="+path, format, strings.Join(report.AnalysisFormats(), ", "))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%d/%d\t%d/%d\t%s\t%s\n", m.Name, m.Phase, len(m.Runs), m.Count,
-			m.Failed, m.FailureLimit, m.Inconclusive, m.InconclusiveLimit, last, m.Condition)
+		return analysisReport{format: format, path: path}, nil
+	})
+}
+
+// writeAnalysisReports writes each report atomically, creating its folder.
+func writeAnalysisReports(reports []analysisReport, res *analysis.Result) error {
+	for _, r := range reports {
+		if err := announce.WriteFile(r.path, func(w io.Writer) error { return report.WriteAnalysis(w, r.format, res) }); err != nil {
+			return fmt.Errorf("writing the %s report %s: %w", r.format, r.path, err)
+		}
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	_, err := fmt.Fprintf(w, "analysis %s: %s\n", res.Phase, res.Summary())
-	return err
+	return nil
 }
