@@ -1,6 +1,7 @@
 package promote
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"testing"
@@ -83,6 +84,13 @@ func TestRollbackOnFailure(t *testing.T) {
 			assert.Contains(t, res.Rollback.Record.Reason, "canary analysis "+string(phase)+" before the promotion to production")
 			assert.Equal(t, old.Digest.String(), tagged(t, store, "canary"), "the canary was rolled back")
 			assert.Equal(t, old.Digest.String(), tagged(t, store, "production"), "production did not move")
+
+			var text bytes.Buffer
+			WriteResult(&text, res)
+			for _, want := range []string{"not promoted: " + ref + " (1 refusals)", "measurement error-rate " + string(phase),
+				"analysis " + string(phase) + ":", "rolled canary back to", "  previous  " + candidate.Digest.String()} {
+				assert.Contains(t, text.String(), want)
+			}
 
 			var doc map[string]any
 			b, err := json.Marshal(res)
