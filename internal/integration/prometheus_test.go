@@ -269,6 +269,17 @@ func TestPromoteRollsBackOnFailedAnalysis(t *testing.T) {
 		}
 	}
 
+	// After a (forced) flip of production to the candidate, analyze REPO
+	// --env production checks what production runs and flips it back.
+	mustSlipway(t, "promote", store+"@"+bad, "--env", "production", "--force", "--reason", "test the flip back")
+	r = wantExit(t, 1, "analyze", store, "--env", "production", "--analysis", file, "--prometheus", prom, "--rollback-on-failure")
+	assert.Contains(t, r.stdout, `version="1.1.0"`, "the version production runs, from its record")
+	assert.Contains(t, r.stdout, "rolled production back to")
+	r = mustSlipway(t, "history", store, "--env", "production", "-o", "json")
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &hist))
+	assert.Equal(t, "rollback", hist.Records[0].Action)
+	assert.Equal(t, good, hist.Records[0].Digest)
+
 	// The healthy version passes the same analysis: text output, exit 0.
 	r = mustSlipway(t, "analyze", "--prometheus", prom, "--analysis", file, "--model", "iris-classifier", "--version", "1.0.0", "-o", "markdown")
 	assert.Contains(t, r.stdout, "✅ Canary analysis successful: iris-classifier 1.0.0")

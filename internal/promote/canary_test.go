@@ -155,3 +155,53 @@ func TestRollbackOnFailureWithoutCanary(t *testing.T) {
 	require.Len(t, warned, 1)
 	assert.Contains(t, warned[0], "nothing was rolled back")
 }
+
+// TestVerify: analyze REPO --env production --rollback-on-failure analyzes
+// what production runs (its digest, the record's model and version) and
+// rolls production back when the analysis fails, unless production moved
+// meanwhile; without REPO the flag is a usage error.
+func TestVerify(t *testing.T) {
+	store, cfg, k, c, old, candidate := canarySetup(t)
+	ctx := context.Background()
+	_, err := Run(ctx, RunRequest{Ref: store.Ref().WithDigest(candidate.Digest.String()).String(), Env: "production", Config: cfg}, fast(c)...)
+	require.NoError(t, err)
+	client := oci.Client{}
+	repo := store.Ref().String()
+	var got analysis.Vars
+	verify := func(phase analysis.Phase, rollback bool) (*VerifyResult, error) {
+		c.Advance(1)
+		return Verify(ctx, VerifyRequest{Client: client, Repo: repo, Env: "production", Config: cfg,
+			Analyze: analyzer(phase, &got), RollbackOnFailure: rollback, Now: c.Now}, fast(c)...)
+	}
+
+	res, err := verify(analysis.Successful, true)
+	require.NoError(t, err)
+	assert.NoError(t, res.Err())
+	assert.False(t, res.RolledBack)
+	assert.Equal(t, analysis.Vars{Model: "iris", Version: "1.0.0", Environment: "production", Digest: candidate.Digest.String()}, got,
+		"the variables are what production runs")
+
+	res, err = verify(analysis.Failed, true)
+	require.NoError(t, err)
+	assert.Equal(t, fault.Denied, fault.KindOf(res.Err()))
+	assert.True(t, res.RolledBack)
+	assert.Equal(t, old.Digest.String(), res.RollbackTo)
+	assert.Equal(t, old.Digest.String(), tagged(t, store, "production"))
+	b, err := json.Marshal(res)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"phase":"Failed"`, "the analysis' fields are inline")
+	assert.Contains(t, string(b), `"rolledBack":true`)
+
+	// Analyzing a digest production no longer runs rolls nothing back.
+	other := gated(t, store, k)
+	c.Advance(1)
+	_, err = Verify(ctx, VerifyRequest{Client: client, Repo: repo, Env: "production", Config: cfg, Vars: analysis.Vars{Digest: other.Digest.String()},
+		Analyze: analyzer(analysis.Failed, &got), RollbackOnFailure: true, Warn: func(string) {}}, fast(c)...)
+	require.NoError(t, err)
+	assert.Equal(t, old.Digest.String(), tagged(t, store, "production"))
+
+	_, err = Verify(ctx, VerifyRequest{Analyze: analyzer(analysis.Failed, &got), RollbackOnFailure: true})
+	assert.Equal(t, fault.Usage, fault.KindOf(err))
+	_, err = Verify(ctx, VerifyRequest{Client: client, Repo: repo, Config: cfg, Analyze: analyzer(analysis.Failed, &got)})
+	assert.Equal(t, fault.Usage, fault.KindOf(err), "REPO needs --env")
+}
