@@ -1,8 +1,10 @@
 package analysis_test
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -41,4 +43,32 @@ func TestExamplesParse(t *testing.T) {
 	for _, want := range []string{"error-rate", "latency-p99", "prediction-psi"} {
 		assert.True(t, seen[want], "examples/analysis/%s.yaml is shipped", want)
 	}
+}
+
+// TestExamplesReferencedExist: every analysis file the examples and the
+// docs name (…analysis/NAME.yaml) is shipped.
+func TestExamplesReferencedExist(t *testing.T) {
+	ref := regexp.MustCompile(`analysis/([A-Za-z0-9._-]+\.yaml)`)
+	found := 0
+	check := func(path string) {
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		for _, m := range ref.FindAllStringSubmatch(string(b), -1) {
+			found++
+			assert.FileExists(t, filepath.Join(examplesDir, m[1]), "%s names analysis/%s", path, m[1])
+		}
+	}
+	for _, root := range []string{"../../examples", "../../docs"} {
+		require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || strings.HasPrefix(p, examplesDir) {
+				return err
+			}
+			if ext := filepath.Ext(p); ext == ".yaml" || ext == ".yml" || ext == ".md" || ext == ".sh" {
+				check(p)
+			}
+			return nil
+		}))
+	}
+	check("../../README.md")
+	assert.Greater(t, found, 3, "the examples and docs point at the analysis files")
 }
