@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -68,7 +69,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	client, err := api.NewClient(api.Config{Address: req.Prometheus, Client: req.Client})
 	if err != nil {
-		return nil, fault.Usagef("--prometheus %s: %w", req.Prometheus, err)
+		return nil, fault.Usagef("--prometheus %s: %w", redacted(req.Prometheus), err)
 	}
 	now, sleep := req.Now, req.Sleep
 	if now == nil {
@@ -81,7 +82,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	if a.timeout <= 0 {
 		a.timeout = DefaultQueryTimeout
 	}
-	res := &Result{Prometheus: req.Prometheus, File: req.File, Vars: req.Vars, Started: now().UTC()}
+	res := &Result{Prometheus: redacted(req.Prometheus), File: req.File, Vars: req.Vars, Started: now().UTC()}
 	for _, m := range spec.Measurements {
 		q, err := m.Render(req.Vars)
 		if err != nil {
@@ -162,7 +163,7 @@ func (a *analyzer) measure(ctx context.Context, m Spec1, query string) (Attempt,
 		if ctx.Err() != nil {
 			return Attempt{}, fmt.Errorf("measurement %s: %w", m.Name, ctx.Err())
 		}
-		return Attempt{Phase: Error, Message: fmt.Sprintf("querying Prometheus at %s: %v", a.req.Prometheus, err)}, nil
+		return Attempt{Phase: Error, Message: fmt.Sprintf("querying Prometheus at %s: %v", redacted(a.req.Prometheus), err)}, nil
 	}
 	run := Attempt{Values: values(v), Warnings: warnings}
 	run.Phase, run.Message = decide(m, run.Values)
@@ -252,6 +253,16 @@ func conditionText(m Spec1) string {
 		s += "fails when " + m.Failure.String()
 	}
 	return s
+}
+
+// redacted is the server's URL without the password it may carry
+// (https://user:pass@host sends basic auth): it is printed and reported.
+func redacted(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(an unparsable URL)"
+	}
+	return p.Redacted()
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -2,6 +2,7 @@ package analysis_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -184,4 +185,16 @@ func TestParseReportsEveryField(t *testing.T) {
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
+}
+
+// TestPasswordNotReported: a password in --prometheus is sent, never printed.
+func TestPasswordNotReported(t *testing.T) {
+	s, err := analysis.Parse("canary.yaml", []byte("measurements:\n  - name: err\n    query: e\n    max: 0.05\n    consecutiveErrorLimit: 0\n"))
+	require.NoError(t, err)
+	res, err := analysis.Run(t.Context(), analysis.Request{Prometheus: "http://ci:s3cret@127.0.0.1:1", Spec: s})
+	require.NoError(t, err)
+	b, err := json.Marshal(res)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b)+res.Err().Error(), "s3cret")
+	assert.Contains(t, res.Err().Error(), "querying Prometheus at http://ci:xxxxx@127.0.0.1:1")
 }
