@@ -67,9 +67,7 @@ a query Prometheus cannot parse, 3 error: the queries kept failing
 			}
 			req := promote.VerifyRequest{Client: g.client, Env: o.vars.Environment, Vars: o.vars, Config: g.cfg,
 				RollbackOnFailure: o.rollbackOnFailure, Getenv: os.Getenv, Warn: promoteWarner(streams),
-				Analyze: func(ctx context.Context, vars analysis.Vars) (*analysis.Result, error) {
-					return analysis.Run(ctx, analysis.Request{Prometheus: o.prometheus, File: o.file, Vars: vars})
-				}}
+				Analyze: analyzer(g, streams, o.prometheus, o.file)}
 			if len(args) == 1 {
 				req.Repo = args[0]
 			}
@@ -103,6 +101,21 @@ a query Prometheus cannot parse, 3 error: the queries kept failing
 	f.BoolVar(&o.rollbackOnFailure, "rollback-on-failure", false, "with REPO and --env: roll ENV back when the analysis fails or is inconclusive (still exit 1)")
 	f.StringArrayVar(&o.reports, "report", nil, "also write the report: FMT=FILE, FMT one of "+strings.Join(report.AnalysisFormats(), ", ")+" (repeatable)")
 	return cmd
+}
+
+// analyzer binds analysis.Run to the server and file, with a line on
+// stderr per run (an analysis takes minutes; none with --quiet).
+func analyzer(g *globalOptions, streams IO, prometheus, file string) promote.Analyzer {
+	return func(ctx context.Context, vars analysis.Vars) (*analysis.Result, error) {
+		req := analysis.Request{Prometheus: prometheus, File: file, Vars: vars}
+		if !g.quiet {
+			req.Progress = func(name string, r analysis.Attempt) {
+				fmt.Fprintf(streams.Stderr, "slipway: analysis: %s: %s %s: %s\n", report.Terminal(name), r.Phase,
+					report.Terminal(report.Samples(r.Values)), report.Terminal(r.Message))
+			}
+		}
+		return analysis.Run(ctx, req)
+	}
 }
 
 // writeVerify prints the analysis in the --output format; -o json adds

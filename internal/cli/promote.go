@@ -7,8 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/slipwayhq/slipway/internal/analysis"
-
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/announce"
@@ -127,7 +125,7 @@ func runPromote(ctx context.Context, g *globalOptions, o *promoteOptions, stream
 	}
 	res, err := promote.Run(ctx, promote.RunRequest{
 		Client: g.client, Ref: arg, Env: o.env, To: o.to, ModelRepo: o.modelRepo, Config: g.cfg,
-		Force: o.force, Reason: o.reason, Getenv: os.Getenv, Warn: promoteWarner(streams), Analyze: o.analyzer(),
+		Force: o.force, Reason: o.reason, Getenv: os.Getenv, Warn: promoteWarner(streams), Analyze: o.analyzer(g, streams),
 		RollbackOnFailure: o.rollbackOnFailure, Deploy: promote.DeployOptions{DryRun: o.dryRun},
 	})
 	if res != nil && res.Analysis != nil {
@@ -193,11 +191,9 @@ func finishPromotion(ctx context.Context, g *globalOptions, o *promoteOptions, s
 }
 
 // analyzer binds --analysis and --prometheus; nil without --analysis.
-func (o *promoteOptions) analyzer() promote.Analyzer {
+func (o *promoteOptions) analyzer(g *globalOptions, streams IO) promote.Analyzer {
 	if o.analysis == "" {
 		return nil
 	}
-	return func(ctx context.Context, vars analysis.Vars) (*analysis.Result, error) {
-		return analysis.Run(ctx, analysis.Request{Prometheus: o.prometheus, File: o.analysis, Vars: vars})
-	}
+	return analyzer(g, streams, o.prometheus, o.analysis)
 }

@@ -53,21 +53,21 @@ func AnalysisText(res *analysis.Result, color bool) string {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "%s %s  %s\n", p.paint(bold, "measurement "+terminal(m.Name)), p.paint(phaseColors[m.Phase], string(m.Phase)), limits(m))
-		fmt.Fprintf(&b, "  query      %s\n", terminal(oneLine(m.Query)))
-		fmt.Fprintf(&b, "  condition  %s\n", terminal(m.Condition))
+		fmt.Fprintf(&b, "%s %s  %s\n", p.paint(bold, "measurement "+Terminal(m.Name)), p.paint(phaseColors[m.Phase], string(m.Phase)), limits(m))
+		fmt.Fprintf(&b, "  query      %s\n", Terminal(oneLine(m.Query)))
+		fmt.Fprintf(&b, "  condition  %s\n", Terminal(m.Condition))
 		t := table{indent: "  ", right: []bool{true}}
 		t.add([]string{dim, dim, dim, dim, dim}, "RUN", "TIME", "PHASE", "VALUES", "DECISION")
 		for j, r := range m.Runs {
 			t.add([]string{"", "", phaseColors[r.Phase]}, strconv.Itoa(j+1), r.Time.UTC().Format("15:04:05Z"),
-				string(r.Phase), terminal(samples(r.Values)), terminal(r.Message))
+				string(r.Phase), Terminal(Samples(r.Values)), Terminal(r.Message))
 		}
 		if len(m.Runs) == 0 {
 			t.add(nil, "-", "-", "-", "-", "not run: the analysis ended first")
 		}
 		t.render(&b, p)
 	}
-	fmt.Fprintf(&b, "\n%s %s\n", p.paint(bold+";"+phaseColors[res.Phase], "analysis "+string(res.Phase)+":"), terminal(res.Summary()))
+	fmt.Fprintf(&b, "\n%s %s\n", p.paint(bold+";"+phaseColors[res.Phase], "analysis "+string(res.Phase)+":"), Terminal(res.Summary()))
 	return b.String()
 }
 
@@ -78,9 +78,9 @@ func limits(m analysis.Measurement) string {
 		m.ConsecutiveErrors, m.ConsecutiveErrorLimit)
 }
 
-// samples are a run's values: 0.01, or {code="500"}=0.2 {code="503"}=0.1
+// Samples are a run's values: 0.01, or {code="500"}=0.2 {code="503"}=0.1
 // when the series have labels; "-" for none.
-func samples(ss []analysis.Sample) string {
+func Samples(ss []analysis.Sample) string {
 	if len(ss) == 0 {
 		return "-"
 	}
@@ -95,10 +95,10 @@ func samples(ss []analysis.Sample) string {
 	return strings.Join(parts, " ")
 }
 
-// terminal makes text from Prometheus or the analysis file safe for a
+// Terminal makes text from Prometheus or the analysis file safe for a
 // terminal and a table: a control character (an escape, a tab, a newline)
 // becomes "?".
-func terminal(s string) string {
+func Terminal(s string) string {
 	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || r == utf8.RuneError {
 			return '?'
@@ -143,7 +143,7 @@ func analysisMarkdown(res *analysis.Result) string {
 		fmt.Fprintf(&b, "```promql\n%s\n```\n\n", strings.ReplaceAll(m.Query, "```", "` ` `"))
 		b.WriteString("| # | Time | Phase | Values | Decision |\n|---:|:---|:---|:---|:---|\n")
 		for i, r := range m.Runs {
-			fmt.Fprintf(&b, "| %d | %s | %s | %s | %s |\n", i+1, r.Time.UTC().Format("15:04:05Z"), r.Phase, code(samples(r.Values)), cell(r.Message))
+			fmt.Fprintf(&b, "| %d | %s | %s | %s | %s |\n", i+1, r.Time.UTC().Format("15:04:05Z"), r.Phase, code(Samples(r.Values)), cell(r.Message))
 		}
 		b.WriteString("\n</details>\n")
 	}
@@ -161,7 +161,7 @@ func analysisJUnit(w io.Writer, res *analysis.Result) error {
 		setTimestamp(&suite, res.Started)
 		for i, r := range m.Runs {
 			tc := junit.Testcase{Name: fmt.Sprintf("run %d", i+1), Classname: xmlSafe(m.Name), Time: "0.000",
-				SystemOut: &junit.Output{Data: xmlSafe("query: " + m.Query + "\nvalues: " + samples(r.Values) + "\n" + r.Message)}}
+				SystemOut: &junit.Output{Data: xmlSafe("query: " + m.Query + "\nvalues: " + Samples(r.Values) + "\n" + r.Message)}}
 			msg := xmlSafe(string(r.Phase) + ": " + firstLine(r.Message))
 			switch {
 			case r.Phase == analysis.Successful:
