@@ -193,13 +193,22 @@ func quickAnalysis(t *testing.T, name string) string {
 // --rollback-on-failure refuses it (exit 1), rolls the canary back to the
 // previous digest, and says so in -o json with the analysis, each run's
 // values, and the refusals. Every example's queries parse in Prometheus.
+// In a local OCI layout, and in the local Distribution registry.
 func TestPromoteRollsBackOnFailedAnalysis(t *testing.T) {
 	prom := promtest.Prometheus(t, requestsExporter(t))
-	isolate(t)
-	writeFile(t, "slipway.yaml", "environments:\n  - name: canary\n  - name: production\n    requires: canary\n")
 	promtest.Await(t, prom, `rate(http_requests_total{version="1.1.0",code="500"}[5m]) > 0`)
+	t.Run("layout", func(t *testing.T) {
+		isolate(t)
+		rollsBackOnFailedAnalysis(t, prom, "oci:"+filepath.Join(t.TempDir(), "iris-server"))
+	})
+	t.Run("registry", func(t *testing.T) {
+		reg := env(t)
+		rollsBackOnFailedAnalysis(t, prom, fmt.Sprintf("%s/analysis/iris-server-%d", reg, time.Now().UnixNano()))
+	})
+}
 
-	store := "oci:" + filepath.Join(t.TempDir(), "iris-server")
+func rollsBackOnFailedAnalysis(t *testing.T, prom, store string) {
+	writeFile(t, "slipway.yaml", "environments:\n  - name: canary\n  - name: production\n    requires: canary\n")
 	digest := func(version string) string {
 		r := mustSlipway(t, "pack", example(t), "--version", version, "--to", store)
 		mustSlipway(t, "gate", store+":"+version, "--metrics", filepath.Join(example(t), "eval.json"))
