@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/stretchr/testify/assert"
@@ -14,6 +19,7 @@ import (
 	"github.com/slipwayhq/slipway/internal/config"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/oci"
+	"github.com/slipwayhq/slipway/internal/registrytest"
 )
 
 // analyzer answers every analysis with phase, recording the vars it got.
@@ -204,4 +210,66 @@ func TestVerify(t *testing.T) {
 	assert.Equal(t, fault.Usage, fault.KindOf(err))
 	_, err = Verify(ctx, VerifyRequest{Client: client, Repo: repo, Config: cfg, Analyze: analyzer(analysis.Failed, &got)})
 	assert.Equal(t, fault.Usage, fault.KindOf(err), "REPO needs --env")
+}
+
+// TestRollbackOnFailureRewritesTheCanaryRollout walks examples/gitops: the
+// candidate goes to staging and canary (the Rollout's image in the GitOps
+// repository), its analysis fails on the way to production, and
+// --rollback-on-failure writes the previous digest back into the Rollout.
+func TestRollbackOnFailureRewritesTheCanaryRollout(t *testing.T) {
+	git := registrytest.Tool(t, "git")
+	ctx, c, k, store := context.Background(), newClock(), newKeys(t), registryStore(t)
+	work, bare := filepath.Join(t.TempDir(), "deploy"), filepath.Join(t.TempDir(), "gitops.git")
+	require.NoError(t, os.CopyFS(work, os.DirFS("../../examples/gitops/deploy")))
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "."}, {"commit", "-q", "-m", "init"}, {"clone", "-q", "--bare", ".", bare}} {
+		cmd := exec.Command(git, args...)
+		cmd.Dir = work
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@localhost", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@localhost")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "git %v: %s", args, out)
+	}
+	cfg, err := config.Load("../../examples/gitops/slipway.yaml")
+	require.NoError(t, err)
+	cfg.Key = pubKeyFile(t, k)
+	for i := range cfg.Environments {
+		if e := &cfg.Environments[i]; e.Name == "production" {
+			e.Deploy = nil // a pull request on GitHub: not this test's
+		} else {
+			e.Deploy.Repo = "file://" + bare
+		}
+	}
+	rollout := func() string {
+		out, err := exec.Command(git, "--git-dir", bare, "show", "main:rollouts/iris-canary.yaml").CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.Contains(l, "image:") {
+				return strings.TrimSpace(l)
+			}
+		}
+		return ""
+	}
+	promoteTo := func(d v1.Descriptor, env string, a Analyzer) (*Result, error) {
+		c.Advance(2 * time.Hour) // production soaks 1h in canary
+		return Run(ctx, RunRequest{Ref: store.Ref().WithDigest(d.Digest.String()).String(), Env: env, Config: cfg,
+			Analyze: a, RollbackOnFailure: a != nil}, fast(c)...)
+	}
+	old, candidate := gated(t, store, k), gated(t, store, k)
+	for _, env := range []string{"staging", "canary", "production"} {
+		_, err := promoteTo(old, env, nil)
+		require.NoError(t, err, "promoting the old digest to %s", env)
+	}
+	for _, env := range []string{"staging", "canary"} {
+		_, err := promoteTo(candidate, env, nil)
+		require.NoError(t, err, "promoting the candidate to %s", env)
+	}
+	assert.Equal(t, "image: registry.example.com/acme/iris-server@"+candidate.Digest.String(), rollout(), "the canary runs the candidate")
+
+	var got analysis.Vars
+	res, err := promoteTo(candidate, "production", analyzer(analysis.Failed, &got))
+	require.Error(t, err)
+	assert.Equal(t, fault.Denied, fault.KindOf(err))
+	require.True(t, res.RolledBack, "%+v", res)
+	require.NotNil(t, res.Rollback.Deploy)
+	assert.True(t, res.Rollback.Deploy.Pushed)
+	assert.Equal(t, "image: registry.example.com/acme/iris-server@"+old.Digest.String(), rollout(), "the Rollout runs the previous digest again")
 }
