@@ -523,7 +523,8 @@ func TestGitLabScriptsBusybox(t *testing.T) {
 			}
 			if verb == "promote" {
 				got, _ := os.ReadFile(filepath.Join(fake, "analyze.argv"))
-				w := "analyze\x00--prometheus\x00http://prometheus:9090\x00--analysis\x00canary.yaml\x00--env\x00staging\x00--digest\x00sha256:bbb\x00"
+				w := "analyze\x00--prometheus\x00http://prometheus:9090\x00--analysis\x00canary.yaml\x00--env\x00staging\x00--digest\x00sha256:bbb\x00" +
+					"--report\x00junit=slipway-analysis.xml\x00--report\x00markdown=slipway-analysis.md\x00"
 				if string(got) != w {
 					t.Errorf("the analysis job under busybox sh ran slipway with %q, want %q", got, w)
 				}
@@ -645,7 +646,8 @@ func TestGitLabAnalysisJob(t *testing.T) {
 			t.Fatalf("gitlab-ci-local: exit %d\n%s", code, out)
 		}
 		if got, want := read(fake, "analyze.argv"), []string{"analyze", "--prometheus", "http://prometheus:9090", "--analysis", "analysis/canary.yaml",
-			"--env", "production", "--digest", "sha256:bbb", "--model", "iris", "--version", "1.4.0", "--quiet"}; !slices.Equal(got, want) {
+			"--env", "production", "--digest", "sha256:bbb", "--report", "junit=slipway-analysis.xml", "--report", "markdown=slipway-analysis.md",
+			"--model", "iris", "--version", "1.4.0", "--quiet"}; !slices.Equal(got, want) {
 			t.Errorf("the analysis job ran slipway with\n%q\nwant\n%q", got, want)
 		}
 		if got, want := read(fake, "promote.argv"), []string{"promote", "--env", "production", "--output", "json", "--quiet",
@@ -685,4 +687,37 @@ func TestGitLabAnalysisJob(t *testing.T) {
 			t.Errorf("an analysis job ran without analysis-job: %q", got)
 		}
 	})
+}
+
+// TestGitLabAnalysisJobRefusesRollback: rollback-on-failure rolls back from
+// inside the promotion (promote --rollback-on-failure needs --analysis), so
+// the analysis job refuses it with exit 2 and a message saying what to do,
+// rather than dropping it.
+func TestGitLabAnalysisJobRefusesRollback(t *testing.T) {
+	requireLinux(t)
+	busybox := tool(t, "busybox", "")
+	b, err := os.ReadFile(filepath.Join(repoRoot, "plugins", "gitlab", "templates", "promote.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := strings.Cut(string(b), "\n---\n")
+	var jobs map[string]struct{ Script []string }
+	if err := yaml.Unmarshal([]byte(body), &jobs); err != nil {
+		t.Fatal(err)
+	}
+	job, ok := jobs["$[[ inputs.job-prefix ]]analyze-$[[ inputs.env ]]"]
+	if !ok {
+		t.Fatalf("promote.yml has no analysis job: %v", jobs)
+	}
+	fake := t.TempDir()
+	env := []string{"PATH=/nonexistent", "FAKE_SLIPWAY_DIR=" + fake, "SLIPWAY_BIN=" + filepath.Join(repoRoot, "internal", "plugins", "testdata", "fake-slipway"),
+		"SLIPWAY_IN_REF=r@sha256:bbb", "SLIPWAY_IN_ENV=production", "SLIPWAY_IN_PROMETHEUS=http://p:9090", "SLIPWAY_IN_ANALYSIS=a.yaml",
+		"SLIPWAY_IN_ANALYSIS_JOB=true", "SLIPWAY_IN_ROLLBACK_ON_FAILURE=true", "SLIPWAY_IN_CONFIG=", "SLIPWAY_IN_QUIET=false"}
+	out, code := run(t, time.Minute, t.TempDir(), env, busybox, "sh", "-c", strings.Join(job.Script, "\n"))
+	if code != 2 || !strings.Contains(out, "rollback-on-failure rolls back from inside the promotion") {
+		t.Errorf("the analysis job with rollback-on-failure: exit %d, want 2 and the reason\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(fake, "analyze.argv")); err == nil {
+		t.Error("slipway ran anyway")
+	}
 }
