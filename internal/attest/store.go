@@ -315,6 +315,6 @@ func FindVerified(ctx context.Context, store oci.Store, subject v1.Hash, predica
 	if best := Newest(checked); best >= 0 {
 		return checked[best].Statement, checked[best].Found, nil
 	}
-	return Statement{}, Found{}, fault.Deniedf("none of the %d %s attestations of %s verifies with key %s: %s",
-		len(found), predicateType, subject, verifier.KeyID(), strings.Join(Reasons(checked), "; "))
+	return Statement{}, Found{}, fault.Deniedf("none of the %d %s attestations of %s verifies with %s: %s",
+		len(found), predicateType, subject, verifier.Name(), strings.Join(Reasons(checked), "; "))
 }

@@ -34,6 +34,7 @@ type gateOptions struct {
 	noAttest   bool
 	timeout    time.Duration
 	push       metricsFlags
+	identity   identityFlags
 }
 
 func newGateCmd(g *globalOptions, streams IO) *cobra.Command {
@@ -78,6 +79,7 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 	f.StringVar(&o.baseline, "baseline", "", "compare with: a metrics file, or a model reference whose gate attestation (signed by --baseline-key) holds its metrics")
 	f.String("baseline-key", "", "public key a --baseline reference's gate attestation must be signed with (default: the key setting, env "+config.EnvKey+" or key in slipway.yaml; else --key)")
 	bindSetting(f, "baseline-key", config.SettingKey)
+	o.identity.register(f, "a --baseline reference's gate attestation")
 	f.BoolVar(&o.insecure, "insecure-unsigned", false, "use a --baseline reference's gate attestations without verifying them (no key): anyone who can push there chooses the baseline")
 	f.StringVar(&o.card, "card", "", "model-card YAML (default: the front matter of the model's README.md)")
 	f.StringVar(&o.drift, "drift", "", "drift report (JSON or YAML)")
@@ -124,6 +126,7 @@ func (o *gateOptions) request(g *globalOptions, streams IO, ref string) (gate.Re
 		Client: g.client, Reference: ref, Metrics: o.metrics,
 		Policies: o.policy.selection(g, true), Namespaces: o.policy.namespaces,
 		Baseline: o.baseline, BaselineKeys: baselineKeys(g.cfg.Key, o.key), InsecureUnsigned: o.insecure, Card: o.card, Drift: o.drift,
+		BaselineIdentity: o.identity.value(), TrustedRoot: o.identity.trustedRoot,
 		Current: o.current, Stdin: streams.Stdin, Key: o.key, AttestationFormat: o.attFormat, NoAttest: o.noAttest,
 		Reports: reports, FailOnWarn: o.failOnWarn, Getenv: os.Getenv, Timeout: o.timeout,
 		Warn: func(msg string) { fmt.Fprintf(streams.Stderr, "warning: %s\n", msg) },

@@ -23,6 +23,7 @@ type promoteOptions struct {
 	limit                                       int
 	push                                        metricsFlags
 	prometheus, analysis                        string
+	identity                                    identityFlags
 }
 
 func (o *promoteOptions) common(cmd *cobra.Command) {
@@ -62,6 +63,7 @@ another repository first. See docs/promote.md.`,
 	cmd.Flags().StringVar(&o.to, "to", "", "repository to promote into (copied there with its referrers)")
 	cmd.Flags().StringVar(&o.key, "key", "", "public key the gate attestation must verify with (env "+config.EnvKey+")")
 	bindSetting(cmd.Flags(), "key", config.SettingKey)
+	o.identity.register(cmd.Flags(), "the gate attestation")
 	cmd.Flags().StringVar(&o.analysis, "analysis", "", "run this canary analysis (docs/analysis.md) against --prometheus before moving the tag; a failed or inconclusive one refuses the promotion")
 	cmd.Flags().StringVar(&o.prometheus, "prometheus", "", "URL of the Prometheus server --analysis queries")
 	cmd.Flags().StringVar(&o.modelRepo, "model-repo", "", "for an image: the repository of the model it was built from, whose gate attestation counts (default REGISTRY/MODEL of slipway.yaml)")
@@ -113,6 +115,7 @@ func newHistoryCmd(g *globalOptions, streams IO) *cobra.Command {
 func runPromote(ctx context.Context, g *globalOptions, o *promoteOptions, streams IO, arg string) error {
 	res, err := promote.Run(ctx, promote.RunRequest{
 		Client: g.client, Ref: arg, Env: o.env, To: o.to, ModelRepo: o.modelRepo, Config: g.cfg,
+		Identity: o.identity.value(), TrustedRoot: o.identity.trustedRoot,
 		Force: o.force, Reason: o.reason, Getenv: os.Getenv, Warn: promoteWarner(streams), Analyze: o.analyzer(),
 		Deploy: promote.DeployOptions{DryRun: o.dryRun},
 	})

@@ -42,6 +42,11 @@ type Request struct {
 	// BaselineKeys are the public keys (PEM files) one of which must have
 	// signed a reference baseline's gate attestation (see ReadBaseline).
 	BaselineKeys []string
+	// BaselineIdentity, when set, also counts a reference baseline's gate
+	// attestation signed keyless by it, with a certificate chaining to
+	// TrustedRoot ("" is the public-good Sigstore instance).
+	BaselineIdentity attest.Identity
+	TrustedRoot      string
 	// InsecureUnsigned lets a reference baseline be read without BaselineKeys,
 	// unverified, with a loud warning.
 	InsecureUnsigned bool
@@ -146,6 +151,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	baseline, err := ReadBaseline(ctx, BaselineRequest{
 		Client: client, Baseline: req.Baseline, Keys: req.BaselineKeys, InsecureUnsigned: req.InsecureUnsigned, Warn: req.Warn,
+		Identity: req.BaselineIdentity, TrustedRoot: req.TrustedRoot, Getenv: req.Getenv,
 	})
 	if err != nil {
 		return nil, err
