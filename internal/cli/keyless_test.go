@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,5 +166,113 @@ func TestKeylessVerificationCLI(t *testing.T) {
 			"--baseline", good, "--no-attest", "--certificate-identity", "someone@example.com", "--certificate-oidc-issuer", ghIssuer, "--trusted-root", "good.json")
 		assert.Equal(t, 2, code)
 		assert.Contains(t, stderr, "wrong identity")
+	})
+}
+
+// actionsEndpoint is a fake GitHub Actions OIDC token endpoint: it answers
+// token only to the request token bearer, for audience sigstore.
+func actionsEndpoint(t *testing.T, bearer, token string) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "bearer "+bearer {
+			http.Error(w, "bad bearer", http.StatusUnauthorized)
+			return
+		}
+		if r.URL.Query().Get("audience") != "sigstore" || r.URL.Query().Get("api-version") != "2.0" {
+			http.Error(w, "want audience=sigstore", http.StatusBadRequest)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"count": 1, "value": token})
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestKeylessSigningCLI signs a gate verdict keyless on a (fake) GitHub
+// Actions job: the OIDC token comes from the Actions endpoint, Fulcio and
+// Rekor are fakes backed by the virtual Sigstore, and the attestation then
+// verifies with cosign's identity flags against that Sigstore's root. No
+// token is ever printed.
+func TestKeylessSigningCLI(t *testing.T) {
+	packedIris(t)
+	vs, err := sigstoretest.New()
+	require.NoError(t, err)
+	require.NoError(t, vs.WriteTrustedRoot("root.json"))
+	identity := "https://github.com/acme/iris/.github/workflows/gate.yml@refs/heads/main"
+	idToken := sigstoretest.JWT(map[string]any{"iss": ghIssuer, "sub": "repo:acme/iris:ref:refs/heads/main", "aud": "sigstore",
+		"job_workflow_ref": "acme/iris/.github/workflows/gate.yml@refs/heads/main"})
+	const requestToken = "request-token-s3cr3t"
+	servers, stop := vs.Serve(idToken)
+	defer stop()
+	actions := actionsEndpoint(t, requestToken, idToken)
+	t.Setenv("GITHUB_ACTIONS", "true")
+	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_URL", actions.URL+"/token?api-version=2.0")
+	t.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", requestToken)
+	t.Setenv("GITHUB_OUTPUT", "gh-output")
+	t.Setenv("GITHUB_STEP_SUMMARY", "gh-summary")
+	noSecrets := func(t *testing.T, outs ...string) {
+		t.Helper()
+		for _, o := range outs {
+			assert.NotContains(t, o, idToken)
+			assert.NotContains(t, o, requestToken)
+		}
+	}
+
+	code, stdout, stderr := runMain("gate", "oci:.slipway/iris-classifier:1.0.0", "--metrics", "iris/eval.json",
+		"--keyless", "--fulcio-url", servers.FulcioURL, "--rekor-url", servers.RekorURL, "--debug")
+	require.Equal(t, 0, code, stderr)
+	noSecrets(t, stdout, stderr)
+	assert.Equal(t, 1, servers.Requests["fulcio"])
+	assert.Equal(t, 1, servers.Requests["rekor"])
+	for _, f := range []string{"gh-output", "gh-summary"} {
+		b, _ := os.ReadFile(f)
+		noSecrets(t, string(b))
+	}
+
+	code, stdout, stderr = runMain("attest", "verify", "oci:.slipway/iris-classifier:1.0.0",
+		"--certificate-identity", identity, "--certificate-oidc-issuer", ghIssuer, "--trusted-root", "root.json")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "signed by keyless "+identity)
+	code, _, stderr = runMain("attest", "verify", "oci:.slipway/iris-classifier:1.0.0",
+		"--certificate-identity", "https://github.com/acme/iris/.github/workflows/other.yml@refs/heads/main", "--certificate-oidc-issuer", ghIssuer, "--trusted-root", "root.json")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "wrong identity")
+
+	t.Run("a refused token is not echoed", func(t *testing.T) {
+		servers.Token = "another"
+		defer func() { servers.Token = idToken }()
+		code, stdout, stderr := runMain("gate", "oci:.slipway/iris-classifier:1.0.0", "--metrics", "iris/eval.json",
+			"--keyless", "--fulcio-url", servers.FulcioURL, "--rekor-url", servers.RekorURL)
+		assert.Equal(t, 3, code, stderr)
+		assert.Contains(t, stderr, "Fulcio returned 401")
+		noSecrets(t, stdout, stderr)
+	})
+	t.Run("the endpoint refuses the request token", func(t *testing.T) {
+		t.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "wrong-"+requestToken)
+		code, stdout, stderr := runMain("gate", "oci:.slipway/iris-classifier:1.0.0", "--metrics", "iris/eval.json", "--keyless")
+		assert.Equal(t, 3, code)
+		assert.Contains(t, stderr, "GitHub Actions OIDC token endpoint (ACTIONS_ID_TOKEN_REQUEST_URL) answered 401")
+		assert.NotContains(t, stdout+stderr, "wrong-"+requestToken)
+	})
+	t.Run("no token source", func(t *testing.T) {
+		t.Setenv("ACTIONS_ID_TOKEN_REQUEST_URL", "")
+		t.Setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "")
+		code, _, stderr := runMain("gate", "oci:.slipway/iris-classifier:1.0.0", "--metrics", "iris/eval.json", "--keyless")
+		assert.Equal(t, 2, code)
+		assert.Contains(t, stderr, "permissions: id-token: write")
+		t.Setenv("GITHUB_ACTIONS", "")
+		t.Setenv("GITLAB_CI", "true")
+		code, _, stderr = runMain("gate", "oci:.slipway/iris-classifier:1.0.0", "--metrics", "iris/eval.json", "--keyless")
+		assert.Equal(t, 2, code)
+		assert.Contains(t, stderr, "id_tokens: {SIGSTORE_ID_TOKEN: {aud: sigstore}}")
+	})
+	t.Run("usage", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"--keyless", "--key", "k.key"},
+			{"--keyless", "--attestation-format", "dsse"},
+			{"--fulcio-url", servers.FulcioURL},
+		} {
+			code, _, stderr := runMain(append([]string{"gate", "oci:.slipway/iris-classifier:1.0.0", "--metrics", "iris/eval.json"}, args...)...)
+			assert.Equal(t, 2, code, "%v: %s", args, stderr)
+		}
 	})
 }

@@ -5,6 +5,8 @@
 package sigstoretest
 
 import (
+	"crypto"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"os"
@@ -23,6 +25,11 @@ import (
 // Sigstore is one virtual Sigstore instance.
 type Sigstore struct {
 	*ca.VirtualSigstore
+	// fulcio is the CA the fake Fulcio server (Serve) issues from; the
+	// virtual Sigstore's own keeps its key to itself.
+	fulcio *root.FulcioCertificateAuthority
+	// fulcioKey signs the fake Fulcio's certificates.
+	fulcioKey crypto.Signer
 }
 
 // New makes a virtual Sigstore.
@@ -31,7 +38,16 @@ func New() (*Sigstore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sigstore{vs}, nil
+	rootCert, rootKey, err := ca.GenerateRootCa()
+	if err != nil {
+		return nil, err
+	}
+	inter, interKey, err := ca.GenerateFulcioIntermediate(rootCert, rootKey)
+	if err != nil {
+		return nil, err
+	}
+	fulcio := &root.FulcioCertificateAuthority{Root: rootCert, Intermediates: []*x509.Certificate{inter}}
+	return &Sigstore{VirtualSigstore: vs, fulcio: fulcio, fulcioKey: interKey}, nil
 }
 
 // TrustedRootJSON is the instance's trusted root, as a trusted_root.json.
@@ -59,7 +75,8 @@ func (s *Sigstore) TrustedRootJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, s.FulcioCertificateAuthorities(), ct, s.TimestampingAuthorities(), rekor)
+	cas := append(s.FulcioCertificateAuthorities(), s.fulcio)
+	tr, err := root.NewTrustedRoot(root.TrustedRootMediaType01, cas, ct, s.TimestampingAuthorities(), rekor)
 	if err != nil {
 		return nil, err
 	}
