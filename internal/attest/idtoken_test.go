@@ -61,7 +61,7 @@ func TestIDToken(t *testing.T) {
 		"no permission":    {env("GITHUB_ACTIONS", "true"), fault.Usage, "permissions: id-token: write"},
 		"GitLab, no block": {env("GITLAB_CI", "true"), fault.Usage, "id_tokens:"},
 		"nowhere":          {env(), fault.Usage, "none was found"},
-		"unreachable":      {env(EnvActionsTokenURL, "http://127.0.0.1:1/t?secret=" + bearer, EnvActionsToken, bearer), fault.Runtime, "requesting a token"},
+		"unreachable":      {env(EnvActionsTokenURL, "http://127.0.0.1:1/t?secret="+bearer, EnvActionsToken, bearer), fault.Runtime, "requesting a token"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, _, err := IDToken(ctx, tt.env, nil)

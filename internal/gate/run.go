@@ -212,7 +212,7 @@ func openSigner(ctx context.Context, req Request, format attest.Format) (*attest
 		return nil, fault.Usagef("--keyless and --key both sign the attestation: give one")
 	case !req.Keyless && (req.FulcioURL != "" || req.RekorURL != ""):
 		return nil, fault.Usagef("--fulcio-url and --rekor-url are for --keyless signing")
-	case req.NoAttest:
+	case req.Keyless && req.NoAttest:
 		return nil, nil // nothing to sign: no token is asked for
 	case req.Keyless && format == attest.FormatDSSE:
 		return nil, fault.Usagef("--keyless keeps its certificate in a Sigstore bundle: use --attestation-format bundle (or cosign-v2), not dsse")
