@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -138,5 +140,86 @@ func TestCosignVerifiesSlipwayBundle(t *testing.T) {
 		require.NoError(t, err, "signing with cosign.key")
 		_, err = attest.OpenSigner(ctx, cosignKey, func(string) string { return "wrong" })
 		assert.ErrorContains(t, err, "COSIGN_PASSWORD does not decrypt")
+	})
+}
+
+// TestCosignV2Form: the .att tag Slipway writes with --attestation-format
+// cosign-v2 verifies with cosign (v3, reading the legacy form), and the .att
+// tag cosign writes in its old format verifies with Slipway. Each image
+// holds only the .att form, so no bundle referrer answers for it.
+func TestCosignV2Form(t *testing.T) {
+	cosign := registrytest.Tool(t, "cosign")
+	host := distribution(t)
+	ctx := context.Background()
+	push := func(t *testing.T, name string) (oci.Store, string, v1.Descriptor) {
+		repo := host + "/acme/" + name
+		ref, err := oci.ParseRef(repo, false)
+		require.NoError(t, err)
+		store := oci.Client{}.Open(ref)
+		img, err := random.Image(256, 1)
+		require.NoError(t, err)
+		require.NoError(t, store.WriteImage(ctx, img, "1.0.0"))
+		desc, err := store.Resolve(ctx, "1.0.0")
+		require.NoError(t, err)
+		return store, repo, desc
+	}
+
+	t.Run("cosign verifies Slipway's .att", func(t *testing.T) {
+		store, repo, desc := push(t, "slipway-att")
+		priv, pub := p256Keys(t)
+		signer, err := attest.LoadPrivateKey(priv)
+		require.NoError(t, err)
+		for _, decision := range []string{"fail", "pass"} { // two layers: cosign v2 appends
+			stmt := attest.NewStatement("iris", desc.Digest, attest.PredicateGate, map[string]any{"decision": decision, "time": time.Now().UTC()})
+			b, err := attest.SignBundle(ctx, stmt, signer)
+			require.NoError(t, err)
+			_, err = attest.AttachCosignV2(ctx, store, desc, b, signer.KeyID())
+			require.NoError(t, err)
+		}
+		d, err := store.Resolve(ctx, attest.CosignV2Tag(desc.Digest))
+		require.NoError(t, err)
+		raw, err := store.Manifest(ctx, d.Digest)
+		require.NoError(t, err)
+		var m v1.Manifest
+		require.NoError(t, json.Unmarshal(raw, &m))
+		require.Len(t, m.Layers, 2)
+		assert.Equal(t, attest.PredicateGate, m.Layers[1].Annotations["predicateType"])
+
+		out, err := exec.Command(cosign, "verify-attestation", "--key", pub, "--insecure-ignore-tlog",
+			"--allow-http-registry", "--allow-insecure-registry", "--type", attest.PredicateGate,
+			repo+"@"+desc.Digest.String()).CombinedOutput()
+		require.NoError(t, err, "cosign verify-attestation of the .att tag:\n%s", out)
+
+		res, err := attest.VerifyAttestation(ctx, attest.VerifyRequest{Client: oci.Client{}, Reference: repo + ":1.0.0", Key: pub})
+		require.NoError(t, err, "Slipway reads its own .att")
+		assert.Equal(t, "pass", res.Gate.Decision, "the newer verdict")
+	})
+
+	t.Run("Slipway verifies cosign's .att", func(t *testing.T) {
+		_, repo, desc := push(t, "cosign-att")
+		env := cosignEnv(t)
+		dir := t.TempDir()
+		cmd := exec.Command(cosign, "generate-key-pair")
+		cmd.Env, cmd.Dir = env, dir
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "cosign generate-key-pair:\n%s", out)
+		pred := filepath.Join(dir, "pred.json")
+		require.NoError(t, os.WriteFile(pred, []byte(`{"decision":"pass","time":"2030-01-02T03:04:05Z"}`), 0o644))
+		cmd = exec.Command(cosign, "attest", "--yes", "--key", filepath.Join(dir, "cosign.key"),
+			"--new-bundle-format=false", "--use-signing-config=false", "--tlog-upload=false",
+			"--allow-http-registry", "--allow-insecure-registry",
+			"--type", attest.PredicateGate, "--predicate", pred, repo+"@"+desc.Digest.String())
+		cmd.Env = env
+		out, err = cmd.CombinedOutput()
+		require.NoError(t, err, "cosign attest (v2 form):\n%s", out)
+
+		res, err := attest.VerifyAttestation(ctx, attest.VerifyRequest{Client: oci.Client{}, Reference: repo + ":1.0.0", Key: filepath.Join(dir, "cosign.pub")})
+		require.NoError(t, err, "slipway attest verify on cosign's .att")
+		assert.Equal(t, "2030-01-02T03:04:05Z", res.Gate.Time.UTC().Format(time.RFC3339))
+
+		_, other := p256Keys(t)
+		_, err = attest.VerifyAttestation(ctx, attest.VerifyRequest{Client: oci.Client{}, Reference: repo + ":1.0.0", Key: other})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "does not verify")
 	})
 }

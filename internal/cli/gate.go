@@ -88,7 +88,7 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 	f.StringVar(&o.card, "card", "", "model-card YAML (default: the front matter of the model's README.md)")
 	f.StringVar(&o.drift, "drift", "", "drift report (JSON or YAML)")
 	f.StringArrayVar(&o.current, "current", nil, "current data (CSV, - for stdin; repeatable): drift against the model's own dataset becomes input.drift")
-	f.StringVar(&o.attFormat, "attestation-format", "bundle", "how the signed verdict is stored: bundle (Sigstore bundle v0.3 referrer, what cosign v3 writes and verifies) or dsse (bare DSSE envelope, Slipway's earlier form); both are read everywhere")
+	f.StringVar(&o.attFormat, "attestation-format", "bundle", "how the signed verdict is stored: bundle (Sigstore bundle v0.3 referrer, what cosign v3 writes and verifies), cosign-v2 (the bundle, and also cosign v2's sha256-<hex>.att tag) or dsse (bare DSSE envelope, Slipway's earlier form); all are read everywhere")
 	f.StringVar(&o.key, "key", "", "sign the attestation with this private key (PEM: ed25519 or ECDSA P-256)")
 	f.BoolVar(&o.keyless, "keyless", false, "sign the attestation keyless (Sigstore): an ephemeral key, a Fulcio certificate for the CI job's OIDC identity (SIGSTORE_ID_TOKEN, or GitHub Actions' token with `id-token: write`) and a Rekor entry")
 	f.StringVar(&o.fulcio, "fulcio-url", "", "--keyless: the Fulcio instance (default "+attest.PublicFulcio+")")

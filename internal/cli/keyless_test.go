@@ -276,3 +276,41 @@ func TestKeylessSigningCLI(t *testing.T) {
 		}
 	})
 }
+
+// TestCosignV2ReadEverywhere: a gate attestation kept only in cosign v2's
+// .att tag counts for attest verify, promote and gate --baseline; and gate
+// --attestation-format cosign-v2 writes the tag beside the bundle referrer.
+func TestCosignV2ReadEverywhere(t *testing.T) {
+	verdict := packedIris(t)
+	ctx := context.Background()
+	code, _, stderr := runMain("attest", "keygen", "gate.key", "gate.pub")
+	require.Equal(t, 0, code, stderr)
+	require.NoError(t, os.CopyFS("v2only", os.DirFS(".slipway/iris-classifier")))
+	store := oci.OpenLayout("v2only")
+	desc, err := store.Resolve(ctx, "1.0.0")
+	require.NoError(t, err)
+	signer, err := attest.LoadPrivateKey("gate.key")
+	require.NoError(t, err)
+	b, err := attest.SignBundle(ctx, attest.NewStatement("iris-classifier", desc.Digest, attest.PredicateGate, verdict), signer)
+	require.NoError(t, err)
+	_, err = attest.AttachCosignV2(ctx, store, desc, b, signer.KeyID())
+	require.NoError(t, err)
+	ref := "oci:v2only@" + desc.Digest.String()
+
+	code, stdout, stderr := runMain("attest", "verify", ref, "--key", "gate.pub")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "gate pass")
+	code, stdout, stderr = runMain("promote", ref, "--env", "staging", "--key", "gate.pub")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "verified with key")
+	code, _, stderr = runMain("gate", "oci:.slipway/iris-classifier:1.0.0", "--metrics", "iris/eval.json", "--baseline", ref, "--baseline-key", "gate.pub", "--no-attest")
+	require.Equal(t, 0, code, stderr)
+
+	code, _, stderr = runMain("gate", "oci:.slipway/iris-classifier:1.0.0", "--metrics", "iris/eval.json", "--key", "gate.key", "--attestation-format", "cosign-v2")
+	require.Equal(t, 0, code, stderr)
+	_, err = oci.OpenLayout(".slipway/iris-classifier").Resolve(ctx, attest.CosignV2Tag(desc.Digest))
+	require.NoError(t, err, "the .att tag is written")
+	found, err := attest.Find(ctx, oci.OpenLayout(".slipway/iris-classifier"), desc.Digest, attest.PredicateGate)
+	require.NoError(t, err)
+	assert.Len(t, found, 2, "the bundle referrer and the .att layer")
+}
