@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,6 +129,17 @@ func TestCosignVerifiesSlipwayBundle(t *testing.T) {
 		require.NoError(t, err, "slipway attest verify on cosign's attestation")
 		require.NotNil(t, res.Gate)
 		assert.Equal(t, "2030-01-02T03:04:05Z", res.Gate.Time.UTC().Format(time.RFC3339), "the newest verdict is cosign's")
+
+		// A third key: cosign's bundle names its key (a hint), so the refusal
+		// says the signature is from a different key.
+		_, third := p256Keys(t)
+		_, err = attest.VerifyAttestation(ctx, attest.VerifyRequest{Client: oci.Client{}, Reference: repo + ":1.0.0", Key: third})
+		require.Error(t, err)
+		refusal := err.Error()
+		assert.Equal(t, 2, strings.Count(refusal, "its signature is from a different key"), "Slipway's and cosign's bundles both name their keys")
+		cosignPubKey, err := attest.LoadPublicKey(cosignPub)
+		require.NoError(t, err)
+		assert.Contains(t, refusal, "signed by key "+cosignPubKey.KeyID()+", not by key", "cosign's base64 hint, shown as a Slipway key ID")
 
 		// cosign's encrypted key file, its password from COSIGN_PASSWORD.
 		getenv := func(k string) string { return map[string]string{"COSIGN_PASSWORD": ""}[k] }
