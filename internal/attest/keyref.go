@@ -37,6 +37,11 @@ func OpenSigner(ctx context.Context, ref string, getenv func(string) string) (*S
 		if err != nil {
 			return nil, fault.Usagef("--key %s: %w", ref, err)
 		}
+		// The crypto.Signer's Public hides errors: ask for the key first, so
+		// an unreachable KMS or a refused credential is said as such.
+		if _, err := sv.PublicKey(); err != nil {
+			return nil, fault.Runtimef("--key %s: reading the public key: %w", ref, err)
+		}
 		cs, _, err := sv.CryptoSigner(ctx, func(error) {})
 		if err != nil {
 			return nil, fault.Runtimef("--key %s: %w", ref, err)
