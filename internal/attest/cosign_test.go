@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/slipwayhq/slipway/internal/attest"
+	"github.com/slipwayhq/slipway/internal/attest/sigstoretest"
 	"github.com/slipwayhq/slipway/internal/oci"
 	"github.com/slipwayhq/slipway/internal/registrytest"
 )
@@ -234,4 +235,62 @@ func TestCosignV2Form(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "does not verify")
 	})
+}
+
+// TestCosignVerifiesKeyless: cosign v3 verifies a keyless gate attestation
+// Slipway signed through (fake) Fulcio and Rekor, given that Sigstore's
+// trusted root and the signer's identity, in the bundle and .att forms.
+func TestCosignVerifiesKeyless(t *testing.T) {
+	cosign := registrytest.Tool(t, "cosign")
+	host := distribution(t)
+	ctx := context.Background()
+	vs, err := sigstoretest.New()
+	require.NoError(t, err)
+	root := filepath.Join(t.TempDir(), "root.json")
+	require.NoError(t, vs.WriteTrustedRoot(root))
+	const issuer, identity = "https://token.actions.githubusercontent.com", "https://github.com/acme/iris/.github/workflows/gate.yml@refs/heads/main"
+	token := sigstoretest.JWT(map[string]any{"iss": issuer, "sub": "repo:acme/iris:ref:refs/heads/main", "job_workflow_ref": "acme/iris/.github/workflows/gate.yml@refs/heads/main"})
+	servers, stop := vs.Serve(token)
+	defer stop()
+	signer, err := attest.NewKeylessSigner(attest.KeylessSigning{IDToken: token, FulcioURL: servers.FulcioURL, RekorURL: servers.RekorURL})
+	require.NoError(t, err)
+
+	for _, tt := range []struct {
+		name   string
+		format attest.Format
+		args   []string
+	}{
+		{"bundle referrer", attest.FormatBundle, nil},
+		{".att tag", attest.FormatCosignV2, []string{"--new-bundle-format=false"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			repo := host + "/acme/" + string(tt.format)
+			ref, err := oci.ParseRef(repo, false)
+			require.NoError(t, err)
+			store := oci.Client{}.Open(ref)
+			img, err := random.Image(256, 1)
+			require.NoError(t, err)
+			require.NoError(t, store.WriteImage(ctx, img, "1.0.0"))
+			desc, err := store.Resolve(ctx, "1.0.0")
+			require.NoError(t, err)
+			stmt := attest.NewStatement("iris", desc.Digest, attest.PredicateGate, map[string]any{"decision": "pass", "time": time.Now().UTC()})
+			_, err = attest.Write(ctx, store, desc, stmt, signer, tt.format, nil)
+			require.NoError(t, err)
+
+			args := append([]string{"verify-attestation", "--trusted-root", root,
+				"--certificate-identity", identity, "--certificate-oidc-issuer", issuer,
+				"--insecure-ignore-sct", // the fake Fulcio embeds no certificate-transparency timestamp
+				"--allow-http-registry", "--allow-insecure-registry", "--type", attest.PredicateGate}, tt.args...)
+			cmd := exec.Command(cosign, append(args, repo+"@"+desc.Digest.String())...)
+			cmd.Env = cosignEnv(t)
+			out, err := cmd.CombinedOutput()
+			require.NoError(t, err, "cosign verify-attestation:\n%s", out)
+
+			args[4] = "https://github.com/evil/iris/.github/workflows/gate.yml@refs/heads/main"
+			cmd = exec.Command(cosign, append(args, repo+"@"+desc.Digest.String())...)
+			cmd.Env = cosignEnv(t)
+			out, err = cmd.CombinedOutput()
+			require.Error(t, err, "another identity must not verify:\n%s", out)
+		})
+	}
 }

@@ -70,6 +70,12 @@ func AttachCosignV2(ctx context.Context, store oci.Store, subject v1.Descriptor,
 		env.Signatures[i].KeyID = keyID
 	}
 	raw, err := json.Marshal(env)
+	if len(b.GetVerificationMaterial().GetTlogEntries()) > 0 {
+		// The layer must be the envelope exactly as it was logged: cosign
+		// compares its digest with the one in the Rekor entry. sigstore-go
+		// logged encoding/json of the protobuf envelope.
+		raw, err = json.Marshal(b.GetDsseEnvelope())
+	}
 	if err != nil {
 		return v1.Descriptor{}, err
 	}
