@@ -10,6 +10,7 @@ import (
 
 	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
 	"github.com/sigstore/sigstore/pkg/signature/kms"
+
 	// The KMS providers cosign has, registered for --key URIs; together
 	// they cost about 14 MB of binary (docs/attestations.md).
 	_ "github.com/sigstore/sigstore/pkg/signature/kms/aws"        // awskms://
