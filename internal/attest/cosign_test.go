@@ -294,3 +294,62 @@ func TestCosignVerifiesKeyless(t *testing.T) {
 		})
 	}
 }
+
+// TestSlipwayVerifiesCosignKeyless: Slipway verifies a keyless attestation
+// cosign made through (fake) Fulcio and Rekor, in both of cosign's forms.
+func TestSlipwayVerifiesCosignKeyless(t *testing.T) {
+	cosign := registrytest.Tool(t, "cosign")
+	host := distribution(t)
+	ctx := context.Background()
+	vs, err := sigstoretest.New()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root.json")
+	require.NoError(t, vs.WriteTrustedRoot(root))
+	const issuer, identity = "https://token.actions.githubusercontent.com", "https://github.com/acme/iris/.github/workflows/gate.yml@refs/heads/main"
+	token := sigstoretest.JWT(map[string]any{"iss": issuer, "sub": "repo:acme/iris:ref:refs/heads/main", "job_workflow_ref": "acme/iris/.github/workflows/gate.yml@refs/heads/main"})
+	servers, stop := vs.Serve(token)
+	defer stop()
+	pred := filepath.Join(dir, "pred.json")
+	require.NoError(t, os.WriteFile(pred, []byte(`{"decision":"pass","time":"2030-01-02T03:04:05Z"}`), 0o644))
+	tokenFile := filepath.Join(dir, "token")
+	require.NoError(t, os.WriteFile(tokenFile, []byte(token), 0o600))
+
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"bundle", nil},
+		{".att", []string{"--new-bundle-format=false"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			repo := host + "/acme/cosign-keyless-" + strings.TrimPrefix(tt.name, ".")
+			ref, err := oci.ParseRef(repo, false)
+			require.NoError(t, err)
+			store := oci.Client{}.Open(ref)
+			img, err := random.Image(256, 1)
+			require.NoError(t, err)
+			require.NoError(t, store.WriteImage(ctx, img, "1.0.0"))
+			desc, err := store.Resolve(ctx, "1.0.0")
+			require.NoError(t, err)
+			args := append([]string{"attest", "--yes", "--identity-token", tokenFile, "--use-signing-config=false",
+				"--fulcio-url", servers.FulcioURL, "--rekor-url", servers.RekorURL, "--trusted-root", root,
+				"--insecure-skip-verify", "--allow-http-registry", "--allow-insecure-registry",
+				"--type", attest.PredicateGate, "--predicate", pred}, tt.args...)
+			cmd := exec.Command(cosign, append(args, repo+"@"+desc.Digest.String())...)
+			cmd.Env = cosignEnv(t)
+			out, err := cmd.CombinedOutput()
+			require.NoError(t, err, "cosign attest keyless:\n%s", out)
+
+			for _, id := range []string{identity, "https://github.com/evil/iris/.github/workflows/gate.yml@refs/heads/main"} {
+				_, err = attest.VerifyAttestation(ctx, attest.VerifyRequest{Client: oci.Client{}, Reference: repo + ":1.0.0",
+					Identity: attest.Identity{Identity: id, Issuer: issuer}, TrustedRoot: root})
+				if id == identity {
+					require.NoError(t, err, "slipway attest verify on cosign's keyless attestation")
+				} else {
+					require.ErrorContains(t, err, "wrong identity")
+				}
+			}
+		})
+	}
+}
