@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -46,9 +47,12 @@ type Request struct {
 // does: a measurement fails once more runs failed than its failureLimit,
 // is inconclusive once more were inconclusive than its inconclusiveLimit,
 // and either ends the analysis at once; otherwise it succeeds after count
-// runs. A query Prometheus cannot parse is a usage error naming it; an
-// unreachable Prometheus is a runtime error. The analysis' own outcome
-// is in the Result (Err says whether it may proceed).
+// runs. A query that fails (Prometheus unreachable, a timeout, a server
+// error) is a run in phase Error, retried at the next interval (ErrorRetry
+// without one) and not counted towards count; more errors in a row than
+// consecutiveErrorLimit end the measurement, and the analysis, as Error. A
+// query Prometheus cannot parse is a usage error naming it, at once. The
+// analysis' own outcome is in the Result (Err says whether it may proceed).
 func Run(ctx context.Context, req Request) (*Result, error) {
 	spec := req.Spec
 	if spec == nil {
@@ -65,7 +69,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	client, err := api.NewClient(api.Config{Address: req.Prometheus, Client: req.Client})
 	if err != nil {
-		return nil, fault.Usagef("--prometheus %s: %w", req.Prometheus, err)
+		return nil, fault.Usagef("--prometheus %s: %w", redacted(req.Prometheus), err)
 	}
 	now, sleep := req.Now, req.Sleep
 	if now == nil {
@@ -78,14 +82,15 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	if a.timeout <= 0 {
 		a.timeout = DefaultQueryTimeout
 	}
-	res := &Result{Prometheus: req.Prometheus, File: req.File, Vars: req.Vars, Started: now().UTC()}
+	res := &Result{Prometheus: redacted(req.Prometheus), File: req.File, Vars: req.Vars, Started: now().UTC()}
 	for _, m := range spec.Measurements {
 		q, err := m.Render(req.Vars)
 		if err != nil {
 			return nil, err
 		}
 		res.Measurements = append(res.Measurements, Measurement{Name: m.Name, Query: q, Condition: conditionText(m),
-			Count: m.Count, FailureLimit: m.FailureLimit, InconclusiveLimit: m.InconclusiveLimit, Phase: Running})
+			Count: m.Count, FailureLimit: m.FailureLimit, InconclusiveLimit: m.InconclusiveLimit,
+			ConsecutiveErrorLimit: m.ConsecutiveErrorLimit, Phase: Running, due: m.InitialDelay})
 	}
 	for {
 		i, due := next(spec, res)
@@ -105,10 +110,14 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		run.Time = now().UTC()
 		m := &res.Measurements[i]
 		m.record(run)
+		m.due = max(due, run.Time.Sub(res.Started)) + spec.Measurements[i].Interval
+		if run.Phase == Error && spec.Measurements[i].Interval == 0 {
+			m.due += ErrorRetry
+		}
 		if req.Progress != nil {
 			req.Progress(m.Name, run)
 		}
-		if m.Phase == Failed || m.Phase == Inconclusive {
+		if m.decided() {
 			break // Argo ends the run as soon as one measurement is decided against
 		}
 	}
@@ -122,13 +131,12 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 func next(spec *Spec, res *Result) (int, time.Duration) {
 	best, bestAt := -1, time.Duration(math.MaxInt64)
 	for i, m := range spec.Measurements {
-		r := res.Measurements[i]
-		if r.Phase != Running || len(r.Runs) >= m.Count {
+		r := &res.Measurements[i]
+		if r.Phase != Running || r.measured() >= m.Count {
 			continue
 		}
-		at := m.InitialDelay + time.Duration(len(r.Runs))*m.Interval
-		if at < bestAt {
-			best, bestAt = i, at
+		if r.due < bestAt {
+			best, bestAt = i, r.due
 		}
 	}
 	return best, bestAt
@@ -140,17 +148,22 @@ type analyzer struct {
 	timeout time.Duration
 }
 
-// measure runs one query and decides the run.
+// measure runs one query and decides the run. A query Prometheus cannot
+// parse is a usage error; any other failure of the query is a run in phase
+// Error, unless the caller gave up (ctx).
 func (a *analyzer) measure(ctx context.Context, m Spec1, query string) (Attempt, error) {
-	ctx, cancel := context.WithTimeout(ctx, a.timeout)
+	qctx, cancel := context.WithTimeout(ctx, a.timeout)
 	defer cancel()
-	v, warnings, _, err := a.api.Query(ctx, query, time.Time{})
+	v, warnings, _, err := a.api.Query(qctx, query, time.Time{})
 	if err != nil {
 		var perr *promv1.Error
 		if errors.As(err, &perr) && perr.Type == promv1.ErrBadData {
 			return Attempt{}, fault.Usagef("measurement %s: Prometheus refused the query %s: %s", m.Name, query, perr.Msg)
 		}
-		return Attempt{}, fault.Runtimef("measurement %s: querying Prometheus at %s: %w", m.Name, a.req.Prometheus, err)
+		if ctx.Err() != nil {
+			return Attempt{}, fmt.Errorf("measurement %s: %w", m.Name, ctx.Err())
+		}
+		return Attempt{Phase: Error, Message: fmt.Sprintf("querying Prometheus at %s: %v", redacted(a.req.Prometheus), err)}, nil
 	}
 	run := Attempt{Values: values(v), Warnings: warnings}
 	run.Phase, run.Message = decide(m, run.Values)
@@ -240,6 +253,16 @@ func conditionText(m Spec1) string {
 		s += "fails when " + m.Failure.String()
 	}
 	return s
+}
+
+// redacted is the server's URL without the password it may carry
+// (https://user:pass@host sends basic auth): it is printed and reported.
+func redacted(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(an unparsable URL)"
+	}
+	return p.Redacted()
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -15,6 +15,14 @@ import (
 	"github.com/slipwayhq/slipway/internal/fault"
 )
 
+// DefaultConsecutiveErrorLimit is the query errors in a row a measurement
+// tolerates when the file does not say: Argo Rollouts' default.
+const DefaultConsecutiveErrorLimit = 4
+
+// ErrorRetry is how long after a query error a measurement without an
+// interval queries again.
+const ErrorRetry = 10 * time.Second
+
 // maxFile bounds the analysis file read: it is a few kilobytes.
 const maxFile = 1 << 20
 
@@ -48,9 +56,13 @@ type Spec1 struct {
 	Count    int           `json:"count"`
 	// FailureLimit and InconclusiveLimit are how many failed or
 	// inconclusive runs are tolerated (default 0: the first one decides).
-	FailureLimit      int           `json:"failureLimit"`
-	InconclusiveLimit int           `json:"inconclusiveLimit"`
-	InitialDelay      time.Duration `json:"initialDelay,omitempty"`
+	FailureLimit      int `json:"failureLimit"`
+	InconclusiveLimit int `json:"inconclusiveLimit"`
+	// ConsecutiveErrorLimit is how many query errors in a row are
+	// tolerated (default DefaultConsecutiveErrorLimit, Argo's): one more
+	// ends the measurement as Error.
+	ConsecutiveErrorLimit int           `json:"consecutiveErrorLimit"`
+	InitialDelay          time.Duration `json:"initialDelay,omitempty"`
 	// EmptyResult is what a run with no samples counts as.
 	EmptyResult Empty `json:"emptyResult"`
 
@@ -72,6 +84,7 @@ type rawMeasurement struct {
 	Count             *int     `yaml:"count"`
 	FailureLimit      *int     `yaml:"failureLimit"`
 	InconclusiveLimit *int     `yaml:"inconclusiveLimit"`
+	ConsecutiveErrors *int     `yaml:"consecutiveErrorLimit"`
 	InitialDelay      string   `yaml:"initialDelay"`
 	EmptyResult       string   `yaml:"emptyResult"`
 }
@@ -143,7 +156,8 @@ func Parse(name string, data []byte) (*Spec, error) {
 func measurement(rm rawMeasurement) (Spec1, []string) {
 	var errs []string
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
-	m := Spec1{Name: rm.Name, Query: strings.TrimSpace(rm.Query), Count: 1, EmptyResult: EmptyInconclusive}
+	m := Spec1{Name: rm.Name, Query: strings.TrimSpace(rm.Query), Count: 1, EmptyResult: EmptyInconclusive,
+		ConsecutiveErrorLimit: DefaultConsecutiveErrorLimit}
 	if m.Name == "" {
 		bad("name: missing: every measurement needs a name")
 	}
@@ -205,6 +219,11 @@ func measurement(rm rawMeasurement) (Spec1, []string) {
 	if rm.InconclusiveLimit != nil {
 		if m.InconclusiveLimit = *rm.InconclusiveLimit; m.InconclusiveLimit < 0 {
 			bad("inconclusiveLimit: %d: want 0 or more", m.InconclusiveLimit)
+		}
+	}
+	if rm.ConsecutiveErrors != nil {
+		if m.ConsecutiveErrorLimit = *rm.ConsecutiveErrors; m.ConsecutiveErrorLimit < 0 {
+			bad("consecutiveErrorLimit: %d: want 0 or more (0: the first query error ends the measurement)", m.ConsecutiveErrorLimit)
 		}
 	}
 	switch e := Empty(rm.EmptyResult); e {

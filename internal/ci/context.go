@@ -12,7 +12,7 @@ import (
 // Job is where a verb runs: the CI system and its repository, branch,
 // commit, merge request, actor and run (what policies see as input.ci).
 type Job struct {
-	Platform      string `json:"platform"` // github, gitlab, jenkins, local
+	Platform      string `json:"platform"` // github, gitlab, jenkins, circleci, local
 	Repository    string `json:"repository,omitempty"`
 	Branch        string `json:"branch,omitempty"`
 	DefaultBranch string `json:"default_branch,omitempty"`
@@ -34,6 +34,8 @@ func Context(getenv func(string) string) Job {
 		return gitlabContext(getenv)
 	case Jenkins:
 		return jenkinsContext(getenv)
+	case CircleCI:
+		return circleciContext(getenv)
 	default:
 		return Job{Platform: string(p)}
 	}
@@ -142,6 +144,26 @@ func jenkinsContext(getenv func(string) string) Job {
 	if c.Branch == "" {
 		// The git plugin's GIT_BRANCH names the remote: origin/main.
 		c.Branch = strings.TrimPrefix(getenv("GIT_BRANCH"), "origin/")
+	}
+	return c
+}
+
+// circleciContext reads CircleCI's built-in variables; a pull request is
+// known only by its URL (CIRCLE_PULL_REQUEST), whose last segment is its
+// number.
+func circleciContext(getenv func(string) string) Job {
+	c := Job{
+		Platform: string(CircleCI),
+		Branch:   getenv("CIRCLE_BRANCH"),
+		Commit:   getenv("CIRCLE_SHA1"),
+		Actor:    getenv("CIRCLE_USERNAME"),
+		RunURL:   getenv("CIRCLE_BUILD_URL"),
+	}
+	if owner, repo := getenv("CIRCLE_PROJECT_USERNAME"), getenv("CIRCLE_PROJECT_REPONAME"); owner != "" && repo != "" {
+		c.Repository = owner + "/" + repo
+	}
+	if pr := getenv("CIRCLE_PULL_REQUEST"); pr != "" {
+		c.MergeRequest = pr[strings.LastIndex(pr, "/")+1:]
 	}
 	return c
 }

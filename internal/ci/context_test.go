@@ -23,6 +23,7 @@ func TestDetect(t *testing.T) {
 		{"github", map[string]string{"GITHUB_ACTIONS": "true"}, GitHub},
 		{"gitlab", map[string]string{"GITLAB_CI": "true"}, GitLab},
 		{"jenkins", map[string]string{"JENKINS_URL": "https://ci.example.com/"}, Jenkins},
+		{"circleci", map[string]string{"CIRCLECI": "true"}, CircleCI},
 		{"nothing set", nil, Local},
 		{"github not true", map[string]string{"GITHUB_ACTIONS": "false"}, Local},
 		{"github wins over jenkins", map[string]string{"GITHUB_ACTIONS": "true", "JENKINS_URL": "x"}, GitHub},
@@ -161,6 +162,18 @@ func TestContext(t *testing.T) {
 				c.Branch, c.MergeRequest, c.Actor = "feature/z", "12", "carol"
 				return c
 			}(),
+		},
+		{
+			"circleci pull request, actor from CIRCLE_USERNAME",
+			map[string]string{
+				"CIRCLECI": "true", "CIRCLE_PROJECT_USERNAME": "acme", "CIRCLE_PROJECT_REPONAME": "models",
+				"CIRCLE_BRANCH": "feature/x", "CIRCLE_SHA1": "abc123", "CIRCLE_USERNAME": "dana",
+				"CIRCLE_PULL_REQUEST": "https://github.com/acme/models/pull/42", "CIRCLE_BUILD_URL": "https://circleci.com/gh/acme/models/7",
+			},
+			Job{
+				Platform: "circleci", Repository: "acme/models", Branch: "feature/x", Commit: "abc123",
+				MergeRequest: "42", Actor: "dana", RunURL: "https://circleci.com/gh/acme/models/7",
+			},
 		},
 		{
 			"jenkins freestyle with the git plugin's GIT_BRANCH",

@@ -5,15 +5,17 @@ type Platform string
 
 // The platforms Detect recognises.
 const (
-	GitHub  Platform = "github"
-	GitLab  Platform = "gitlab"
-	Jenkins Platform = "jenkins"
-	Local   Platform = "local"
+	GitHub   Platform = "github"
+	GitLab   Platform = "gitlab"
+	Jenkins  Platform = "jenkins"
+	CircleCI Platform = "circleci"
+	Local    Platform = "local"
 )
 
 // Detect says where the process runs from the variable each system sets on
 // every job. When more than one is set (a runner started from another
-// system's agent), the first in the order GitHub, GitLab, Jenkins wins.
+// system's agent), the first in the order GitHub, GitLab, Jenkins, CircleCI
+// wins.
 func Detect(getenv func(string) string) Platform {
 	switch {
 	case getenv("GITHUB_ACTIONS") == "true":
@@ -22,6 +24,8 @@ func Detect(getenv func(string) string) Platform {
 		return GitLab
 	case getenv("JENKINS_URL") != "":
 		return Jenkins
+	case getenv("CIRCLECI") == "true":
+		return CircleCI
 	}
 	return Local
 }

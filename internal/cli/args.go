@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/spf13/cobra"
 )
 
@@ -27,5 +28,5 @@ func minArgs(n int, names string) cobra.PositionalArgs {
 }
 
 func argsError(cmd *cobra.Command, names string, got int) error {
-	return usageError(fmt.Errorf("%s takes %s (got %d arguments); see %s --help", cmd.Name(), names, got, cmd.CommandPath()))
+	return usageError(fmt.Errorf("%s takes %s (got %s); see %s --help", cmd.Name(), names, english.Plural(got, "argument", ""), cmd.CommandPath()))
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/announce"
@@ -91,7 +92,7 @@ func runBuild(cmd *cobra.Command, g *globalOptions, o *buildOptions, streams IO,
 	if err != nil {
 		return err
 	}
-	if err := g.render(streams.Stdout, res, func(w io.Writer) error { return buildText(w, streams.Stderr, res) }); err != nil {
+	if err := g.render(streams.Stdout, res, func(w io.Writer) error { return buildText(w, g.summary(streams), res) }); err != nil {
 		return err
 	}
 	announce.Outputs(os.Getenv, streams.Stderr, map[string]string{"image": res.Reference, "digest": res.Digest})
@@ -141,8 +142,8 @@ func (o *buildOptions) request(cmd *cobra.Command) (req imagebuild.Request, err 
 // the last line of stdout.
 func buildText(stdout, stderr io.Writer, res *imagebuild.RunResult) error {
 	state := map[bool]string{false: "built", true: "unchanged"}[res.Unchanged]
-	fmt.Fprintf(stderr, "%s %s on %s: %s, %d layers added (%s), model in %s, tags %s\n", state, res.Model.Name,
-		res.Base.Name, strings.Join(res.Platforms(), ", "), len(res.Layers), progress.Bytes(res.AddedSize()), res.Model.Dir, strings.Join(res.Tags, ", "))
+	fmt.Fprintf(stderr, "%s %s on %s: %s, %s added (%s), model in %s, tags %s\n", state, res.Model.Name,
+		res.Base.Name, strings.Join(res.Platforms(), ", "), english.Plural(len(res.Layers), "layer", ""), progress.Bytes(res.AddedSize()), res.Model.Dir, strings.Join(res.Tags, ", "))
 	if res.SBOM != "" {
 		fmt.Fprintf(stderr, "sbom: %s\n", res.SBOM)
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/modelpack"
@@ -36,7 +37,7 @@ git diff --exit-code do), 2 on bad input, 3 when a side cannot be read.`,
 			}
 			if err := g.render(streams.Stdout, res, func(w io.Writer) error {
 				if !res.Differ {
-					_, err := fmt.Fprintf(w, "no differences (%s)\n", plural(res.Files, "file", "files"))
+					_, err := fmt.Fprintf(w, "no differences (%s)\n", english.Plural(res.Files, "file", "files"))
 					return err
 				}
 				if len(res.Changes) > 0 {
@@ -67,12 +68,4 @@ func printFieldChanges(w io.Writer, fields []modelpack.FieldChange) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", untrusted.Text(f.Field), orDash(untrusted.Text(f.Old)), orDash(untrusted.Text(f.New)))
 	}
 	return tw.Flush()
-}
-
-// plural is "1 file" or "3 files".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

@@ -50,8 +50,9 @@ func newGateCmd(g *globalOptions, streams IO) *cobra.Command {
 names: its files and config, its metrics, the baseline it is compared with,
 its model card, a drift report and the CI context (docs/gate-input.md).
 Without --policy the shipped library runs (policies/), configured with
---data. The verdict is printed in the --output format, written as --report
-FMT=FILE, published where the CI system shows it, and recorded as an in-toto
+--data; --with-library runs it beside a team's own --policy. The verdict
+is printed in the --output format, written as --report FMT=FILE,
+published where the CI system shows it, and recorded as an in-toto
 attestation referring to the model's digest (signed with --key).
 
 Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
@@ -80,6 +81,7 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 	f := cmd.Flags()
 	f.StringVar(&o.metrics, "metrics", "", "evaluation metrics: JSON, YAML or a name,value CSV (required)")
 	o.policy.register(f)
+	o.policy.registerLibrary(f)
 	f.StringVar(&o.baseline, "baseline", "", "compare with: a metrics file, or a model reference whose gate attestation (signed by --baseline-key) holds its metrics")
 	f.String("baseline-key", "", "public key a --baseline reference's gate attestation must be signed with (default: the key setting, env "+config.EnvKey+" or key in slipway.yaml; else --key)")
 	bindSetting(f, "baseline-key", config.SettingKey)
@@ -114,7 +116,7 @@ func (g *globalOptions) showVerdict(ctx context.Context, streams IO, req gate.Re
 		return err
 	}
 	if res.Attestation != "" && g.output == "text" {
-		fmt.Fprintf(streams.Stderr, "attestation: %s\n", res.Attestation)
+		fmt.Fprintf(g.summary(streams), "attestation: %s\n", res.Attestation)
 	}
 	announce.Verdict(ctx, res.Verdict, announce.VerdictOptions{
 		Getenv: os.Getenv, Stderr: streams.Stderr, MarkdownReport: markdownReport(req.Reports),

@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/oci"
@@ -55,7 +56,7 @@ func writeGC(w io.Writer, res *oci.GCResult) error {
 			fmt.Fprintf(w, "%s temporary file %s\n", verb, t)
 		}
 	}
-	_, err := fmt.Fprintf(w, "%s %d manifests, %d blobs, %d temporary files from %d stores: %s\n",
-		verb, res.Manifests, res.Blobs, res.TempFiles, len(res.Stores), progress.Bytes(res.BytesFreed))
+	_, err := fmt.Fprintf(w, "%s %s, %s, %s from %s: %s\n",
+		verb, english.Plural(res.Manifests, "manifest", ""), english.Plural(res.Blobs, "blob", ""), english.Plural(res.TempFiles, "temporary file", ""), english.Plural(len(res.Stores), "store", ""), progress.Bytes(res.BytesFreed))
 	return err
 }

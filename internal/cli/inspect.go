@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/modelpack"
@@ -33,9 +34,9 @@ its older vnd.cnai form, or a KitOps ModelKit), layers and config.`,
 }
 
 func printInspect(w io.Writer, res *modelpack.InspectResult) error {
-	fmt.Fprintf(w, "Reference:  %s\nName:       %s\nVersion:    %s\nFormat:     %s\nSize:       %s in %d layers\n",
+	fmt.Fprintf(w, "Reference:  %s\nName:       %s\nVersion:    %s\nFormat:     %s\nSize:       %s in %s\n",
 		untrusted.Text(res.Reference), untrusted.Text(res.Name), orDash(untrusted.Text(res.Version)), untrusted.Text(res.Format),
-		progress.Bytes(res.Size), len(res.Layers))
+		progress.Bytes(res.Size), english.Plural(len(res.Layers), "layer", ""))
 	if res.Created != "" {
 		fmt.Fprintf(w, "Created:    %s\n", untrusted.Text(res.Created))
 	}

@@ -52,7 +52,7 @@ func (g *globalOptions) register(cmd *cobra.Command) {
 	f.BoolVar(&g.insecure, "insecure", false, "allow plain HTTP to registries other than localhost")
 	f.StringVarP(&g.username, "username", "u", "", "registry username (with --password-stdin); else "+oci.EnvUsername+"/"+oci.EnvPassword+" or the docker config")
 	f.BoolVar(&g.passwordStdin, "password-stdin", false, "read the registry password from stdin")
-	f.BoolVarP(&g.quiet, "quiet", "q", false, "no progress output")
+	f.BoolVarP(&g.quiet, "quiet", "q", false, "no progress bars or summaries on stderr (warnings and errors still show)")
 	f.BoolVar(&g.debug, "debug", false, "log debug details on stderr (where each setting came from, what overrode it)")
 	f.StringVar(&g.configPath, "config", "", "settings file (default: slipway.yaml here or in a folder above; env "+config.EnvConfig+")")
 }
@@ -161,6 +161,15 @@ func (g *globalOptions) progress(streams IO) progress.Factory {
 	return func(label string, total int64) *progress.Bar {
 		return progress.New(streams.Stderr, label, total, false)
 	}
+}
+
+// summary is where a verb says what it did for people (stderr): nowhere
+// with --quiet. Warnings and errors do not go through it.
+func (g *globalOptions) summary(streams IO) io.Writer {
+	if g.quiet {
+		return io.Discard
+	}
+	return streams.Stderr
 }
 
 // render prints a verb's typed result: as one JSON document with

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/config"
@@ -91,8 +92,8 @@ func runPack(cmd *cobra.Command, g *globalOptions, o *packOptions, streams IO, d
 		if tag == "" {
 			tag = modelpack.LatestTag
 		}
-		fmt.Fprintf(streams.Stderr, "%s %s %s: %d files, %s, read %s (%d from cache) in %s\n",
-			state, res.Name, tag, len(res.Files), progress.Bytes(res.Size), progress.Bytes(res.BytesRead),
+		fmt.Fprintf(g.summary(streams), "%s %s %s: %s, %s, read %s (%d from cache) in %s\n",
+			state, res.Name, tag, english.Plural(len(res.Files), "file", ""), progress.Bytes(res.Size), progress.Bytes(res.BytesRead),
 			res.FilesCached, time.Since(started).Round(time.Millisecond))
 		_, err := fmt.Fprintln(w, res.Reference)
 		return err

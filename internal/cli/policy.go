@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/policy"
@@ -54,8 +55,8 @@ func testText(w io.Writer, rep *policy.TestReport) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d passed, %d failed, %d errors; coverage %.1f%%\n",
-		rep.Count(policy.TestPass), rep.Count(policy.TestFail), rep.Count(policy.TestError), rep.Coverage.Percent)
+	_, err := fmt.Fprintf(w, "%d passed, %d failed, %s; coverage %.1f%%\n",
+		rep.Count(policy.TestPass), rep.Count(policy.TestFail), english.Plural(rep.Count(policy.TestError), "error", ""), rep.Coverage.Percent)
 	return err
 }
 
@@ -129,7 +130,7 @@ func newPolicyPullCmd(g *globalOptions, streams IO) *cobra.Command {
 				return err
 			}
 			return g.render(streams.Stdout, res, func(io.Writer) error {
-				_, err := fmt.Fprintf(streams.Stderr, "pulled %d files into %s\n", len(res.Files), res.Dir)
+				_, err := fmt.Fprintf(g.summary(streams), "pulled %s into %s\n", english.Plural(len(res.Files), "file", ""), res.Dir)
 				return err
 			})
 		},

@@ -9,9 +9,10 @@ import (
 
 // policyFlags are the flags that choose policies: shared by gate and policy eval.
 type policyFlags struct {
-	paths      []string
-	data       []string
-	namespaces []string
+	paths       []string
+	data        []string
+	namespaces  []string
+	withLibrary bool
 }
 
 // register adds the flags; --policy sets the policies setting (slipway.yaml
@@ -23,13 +24,19 @@ func (p *policyFlags) register(f *pflag.FlagSet) {
 	bindSetting(f, "policy", config.SettingPolicies)
 }
 
+// registerLibrary adds --with-library, for the verbs whose default is the
+// shipped library (gate).
+func (p *policyFlags) registerLibrary(f *pflag.FlagSet) {
+	f.BoolVar(&p.withLibrary, "with-library", false, "run the shipped library as well as --policy: add a team's rules to it instead of replacing it")
+}
+
 // selection is the policies setting as resolved (flags > SLIPWAY_POLICIES >
 // slipway.yaml) with --data; library falls back to the shipped library.
 func (p *policyFlags) selection(g *globalOptions, library bool) policy.Selection {
 	s := policy.Selection{Policies: g.cfg.Policies, From: string(g.cfg.Origins[config.SettingPolicies]), Data: p.data}
 	if library {
 		lib := policy.Library()
-		s.Default = &lib
+		s.Default, s.WithDefault = &lib, p.withLibrary
 	}
 	return s
 }

@@ -5,15 +5,16 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/slipwayhq/slipway/internal/analysis"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/announce"
 	"github.com/slipwayhq/slipway/internal/config"
+	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/metrics"
 	"github.com/slipwayhq/slipway/internal/promote"
+	"github.com/slipwayhq/slipway/internal/report"
 )
 
 // promoteOptions are the flags of promote, rollback and history.
@@ -23,6 +24,8 @@ type promoteOptions struct {
 	limit                                       int
 	push                                        metricsFlags
 	prometheus, analysis                        string
+	rollbackOnFailure                           bool
+	analysisReports                             []string
 	identity                                    identityFlags
 }
 
@@ -66,6 +69,8 @@ another repository first. See docs/promote.md.`,
 	o.identity.register(cmd.Flags(), "the gate attestation")
 	cmd.Flags().StringVar(&o.analysis, "analysis", "", "run this canary analysis (docs/analysis.md) against --prometheus before moving the tag; a failed or inconclusive one refuses the promotion")
 	cmd.Flags().StringVar(&o.prometheus, "prometheus", "", "URL of the Prometheus server --analysis queries")
+	cmd.Flags().BoolVar(&o.rollbackOnFailure, "rollback-on-failure", false, "when the --analysis fails or is inconclusive, also roll back the environment ENV requires that runs the candidate (the canary); still exit 1")
+	cmd.Flags().StringArrayVar(&o.analysisReports, "analysis-report", nil, "write the --analysis report: FMT=FILE, FMT one of "+strings.Join(report.AnalysisFormats(), ", ")+" (repeatable)")
 	cmd.Flags().StringVar(&o.modelRepo, "model-repo", "", "for an image: the repository of the model it was built from, whose gate attestation counts (default REGISTRY/MODEL of slipway.yaml)")
 	return cmd
 }
@@ -113,16 +118,47 @@ func newHistoryCmd(g *globalOptions, streams IO) *cobra.Command {
 }
 
 func runPromote(ctx context.Context, g *globalOptions, o *promoteOptions, streams IO, arg string) error {
-	res, err := promote.Run(ctx, promote.RunRequest{
-		Client: g.client, Ref: arg, Env: o.env, To: o.to, ModelRepo: o.modelRepo, Config: g.cfg,
-		Identity: o.identity.value(), TrustedRoot: o.identity.trustedRoot,
-		Force: o.force, Reason: o.reason, Getenv: os.Getenv, Warn: promoteWarner(streams), Analyze: o.analyzer(),
-		Deploy: promote.DeployOptions{DryRun: o.dryRun},
-	})
+	reports, err := parseAnalysisReports("--analysis-report", o.analysisReports)
 	if err != nil {
 		return err
 	}
+	if len(reports) > 0 && o.analysis == "" {
+		return fault.Usagef("--analysis-report needs --analysis: it is the canary analysis' report")
+	}
+	res, err := promote.Run(ctx, promote.RunRequest{
+		Client: g.client, Ref: arg, Env: o.env, To: o.to, ModelRepo: o.modelRepo, Config: g.cfg,
+		Identity: o.identity.value(), TrustedRoot: o.identity.trustedRoot,
+		Force: o.force, Reason: o.reason, Getenv: os.Getenv, Warn: promoteWarner(streams), Analyze: o.analyzer(g, streams),
+		RollbackOnFailure: o.rollbackOnFailure, Deploy: promote.DeployOptions{DryRun: o.dryRun},
+	})
+	if res != nil && res.Analysis != nil {
+		if werr := writeAnalysisReports(reports, res.Analysis); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		if res != nil && len(res.Refusals) > 0 {
+			return refusedPromotion(ctx, g, o, streams, res, err)
+		}
+		return err
+	}
 	return finishPromotion(ctx, g, o, streams, res)
+}
+
+// refusedPromotion prints a refused promotion (its analysis, the rollback
+// --rollback-on-failure made) and returns its refusal; a rollback's
+// metrics are pushed as any rollback's.
+func refusedPromotion(ctx context.Context, g *globalOptions, o *promoteOptions, streams IO, res *promote.Result, refusal error) error {
+	if err := g.render(streams.Stdout, res, func(w io.Writer) error {
+		promote.WriteResult(w, res)
+		return nil
+	}); err != nil {
+		return err
+	}
+	if res.Rollback != nil {
+		o.push.publish(ctx, g, streams, metrics.FromPromotion(res.Rollback))
+	}
+	return refusal
 }
 
 func runRollback(ctx context.Context, g *globalOptions, o *promoteOptions, streams IO, arg string) error {
@@ -158,11 +194,9 @@ func finishPromotion(ctx context.Context, g *globalOptions, o *promoteOptions, s
 }
 
 // analyzer binds --analysis and --prometheus; nil without --analysis.
-func (o *promoteOptions) analyzer() promote.Analyzer {
+func (o *promoteOptions) analyzer(g *globalOptions, streams IO) promote.Analyzer {
 	if o.analysis == "" {
 		return nil
 	}
-	return func(ctx context.Context, vars analysis.Vars) (*analysis.Result, error) {
-		return analysis.Run(ctx, analysis.Request{Prometheus: o.prometheus, File: o.analysis, Vars: vars})
-	}
+	return analyzer(g, streams, o.prometheus, o.analysis)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/extract"
@@ -63,7 +64,7 @@ compressed layer that expands past
 				return err
 			}
 			return g.render(streams.Stdout, res, func(w io.Writer) error {
-				fmt.Fprintf(streams.Stderr, "pulled %d files of %s %s into %s\n", len(res.Files), untrusted.Text(res.Name), untrusted.Text(res.Version), res.Dir)
+				fmt.Fprintf(g.summary(streams), "pulled %s of %s %s into %s\n", english.Plural(len(res.Files), "file", ""), untrusted.Text(res.Name), untrusted.Text(res.Version), res.Dir)
 				_, err := fmt.Fprintln(w, res.Reference)
 				return err
 			})

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/oci"
+	"github.com/slipwayhq/slipway/internal/progress"
 )
 
 func newPushCmd(g *globalOptions, streams IO) *cobra.Command {
@@ -32,6 +33,11 @@ tag (semver) that already names other bytes in DST is not moved unless
 				return err
 			}
 			return g.render(streams.Stdout, res, func(w io.Writer) error {
+				size := ""
+				if res.Size > 0 {
+					size = progress.Bytes(res.Size) + ", "
+				}
+				fmt.Fprintf(g.summary(streams), "pushed %s to %s (%swith its referrers)\n", args[0], res.Reference, size)
 				_, err := fmt.Fprintln(w, res.Reference)
 				return err
 			})

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/slipwayhq/slipway/internal/analysis"
-
 	"github.com/spf13/cobra"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -37,7 +35,7 @@ var updateSchema = flag.Bool("update-schema", false, "rewrite docs/schema from t
 // contract that docs/schema publishes, generated from these types.
 var outputTypes = map[string]any{
 	"drift":         drift.Result{},
-	"analyze":       analysis.Result{},
+	"analyze":       promote.VerifyResult{},
 	"config":        config.Config{},
 	"pack":          modelpack.PackResult{},
 	"push":          oci.PushResult{},

@@ -6,6 +6,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/modelpack"
@@ -34,7 +35,7 @@ the list of changed, missing and extra files when not.`,
 				if !res.OK {
 					return printChanges(w, res.Changes)
 				}
-				_, err := fmt.Fprintf(w, "%s matches %s (%d files, %s)\n", res.Dir, res.Lock, res.Files, untrusted.Text(res.Digest))
+				_, err := fmt.Fprintf(w, "%s matches %s (%s, %s)\n", res.Dir, res.Lock, english.Plural(res.Files, "file", ""), untrusted.Text(res.Digest))
 				return err
 			}); err != nil {
 				return err

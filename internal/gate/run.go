@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dustin/go-humanize/english"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/slipwayhq/slipway/internal/atomicfile"
@@ -234,9 +235,9 @@ func (r *Result) Err() error {
 	v := r.Verdict
 	switch {
 	case v.Decision == policy.Fail:
-		return fault.Deniedf("gate failed for %s: %d failures", r.Reference, len(v.Result.Failures()))
+		return fault.Deniedf("gate failed for %s: %s", r.Reference, english.Plural(len(v.Result.Failures()), "failure", ""))
 	case v.Decision == policy.Warn && r.FailOnWarn:
-		return fault.Wrap(fault.Warned, fmt.Errorf("gate passed with %d warnings for %s (--fail-on-warn)", len(v.Result.Warnings()), r.Reference))
+		return fault.Wrap(fault.Warned, fmt.Errorf("gate passed with %s for %s (--fail-on-warn)", english.Plural(len(v.Result.Warnings()), "warning", ""), r.Reference))
 	}
 	return nil
 }

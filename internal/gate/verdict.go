@@ -23,6 +23,9 @@ type Verdict struct {
 	Inputs       []DigestedFile `json:"inputs"`
 	CI           ci.Job         `json:"ci"`
 	Time         time.Time      `json:"time"`
+	// Notes are what a reader should know about how the verdict was
+	// reached that no rule says: the gate checked no metric, say.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // ModelRef names a model by digest.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/oci"
 )
@@ -55,7 +56,7 @@ func (r *DiffResult) Err() error {
 		return nil
 	}
 	return fault.Deniedf("%s and %s differ: %s, %s", r.A, r.B,
-		plural(len(r.Changes), "file", "files"), plural(len(r.Metadata), "metadata field", "metadata fields"))
+		english.Plural(len(r.Changes), "file", "files"), english.Plural(len(r.Metadata), "metadata field", "metadata fields"))
 }
 
 // DiffModels lists the files added, removed and changed from req.A to

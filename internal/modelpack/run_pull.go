@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/oci"
 	"github.com/slipwayhq/slipway/internal/progress"
@@ -184,5 +185,5 @@ func refuseLocalEdits(ctx context.Context, store oci.Store, art *Artifact, dir s
 		shown = append(shown[:10:10], fmt.Sprintf("and %d more", len(edited)-10))
 	}
 	return fault.Deniedf("pull into %s would overwrite local edits to %s (%s): pass --force to overwrite them, or pull into another folder",
-		dir, plural(len(edited), "file", "files"), untrusted.Text(strings.Join(shown, ", ")))
+		dir, english.Plural(len(edited), "file", "files"), untrusted.Text(strings.Join(shown, ", ")))
 }

@@ -3,6 +3,7 @@ package modelpack
 import (
 	"fmt"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/slipwayhq/slipway/internal/extract"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/untrusted"
@@ -81,9 +82,9 @@ type MismatchError struct {
 
 func (e *MismatchError) Error() string {
 	if e.AfterPull {
-		return fmt.Sprintf("%s does not match the lock after pull: %s", e.Dir, plural(len(e.Changes), "file differs", "files differ"))
+		return fmt.Sprintf("%s does not match the lock after pull: %s", e.Dir, english.Plural(len(e.Changes), "file differs", "files differ"))
 	}
-	return fmt.Sprintf("%s differs from %s, the lock of %s: %s changed, missing or extra", e.Dir, e.Lock, e.Of, plural(len(e.Changes), "file", "files"))
+	return fmt.Sprintf("%s differs from %s, the lock of %s: %s changed, missing or extra", e.Dir, e.Lock, e.Of, english.Plural(len(e.Changes), "file", "files"))
 }
 
 // lockOf names what a lock is of for a message: "iris 1.0.0 (sha256:abcdef012345)".
@@ -96,14 +97,6 @@ func lockOf(name, version, digest string) string {
 		short = short[:len("sha256:")+12]
 	}
 	return fmt.Sprintf("%s %s (%s)", untrusted.Text(name), untrusted.Text(version), short)
-}
-
-// plural is "1 file" or "3 files".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // nonNil is s, or an empty slice for nil: JSON prints [] rather than null.

@@ -35,6 +35,9 @@ type PushResult struct {
 	Tag string `json:"tag"`
 	// MediaType is the media type of the copied manifest or index.
 	MediaType string `json:"mediaType"`
+	// Size is the bytes of the manifest and everything it refers to
+	// (referrers not counted); 0 when unknown.
+	Size int64 `json:"size,omitempty"`
 }
 
 // Push copies the manifest (or index) that req.Src names, its blobs and its
@@ -77,7 +80,8 @@ func Push(ctx context.Context, req PushRequest) (*PushResult, error) {
 	} else if _, err := CheckVersionTag(ctx, dstStore, tag, desc.Digest); err != nil {
 		return nil, err
 	}
-	if size, err := ContentSize(ctx, srcStore, desc); err == nil {
+	size, err := ContentSize(ctx, srcStore, desc)
+	if err == nil {
 		bar.SetTotal(size)
 	}
 	if err := Copy(ctx, srcStore, dstStore, desc, tag); err != nil {
@@ -88,5 +92,6 @@ func Push(ctx context.Context, req PushRequest) (*PushResult, error) {
 		Digest:    desc.Digest.String(),
 		Tag:       tag,
 		MediaType: string(desc.MediaType),
+		Size:      size,
 	}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path"
 	"sync"
 	"time"
 
@@ -189,8 +190,8 @@ func (s *remoteStore) classify(err error, what string) error {
 		switch terr.StatusCode {
 		case http.StatusUnauthorized, http.StatusForbidden:
 			return fault.Usagef("registry %s refused %s (HTTP %d) with %s: log in with `docker login %s`, "+
-				"or pass --username and --password-stdin, or set SLIPWAY_REGISTRY_USERNAME and SLIPWAY_REGISTRY_PASSWORD",
-				host, what, terr.StatusCode, s.keys.tried(host), host)
+				"or pass --username and --password-stdin, or set SLIPWAY_REGISTRY_USERNAME and SLIPWAY_REGISTRY_PASSWORD%s",
+				host, what, terr.StatusCode, s.keys.tried(host), host, dockerHubHint(s.repo))
 		case http.StatusNotFound:
 			return fmt.Errorf("%s: %w", what, ErrNotFound)
 		}
@@ -208,10 +209,20 @@ func (s *remoteStore) classify(err error, what string) error {
 	var nerr net.Error
 	var oerr *net.OpError
 	if errors.As(err, &oerr) || errors.As(err, &nerr) {
-		return fault.Runtimef("registry %s is unreachable (%w): check the address, that it is running, and --insecure for plain HTTP", host, err)
+		return fault.Runtimef("registry %s is unreachable (%w): check the address, that it is running, and --insecure for plain HTTP%s", host, err, dockerHubHint(s.repo))
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// dockerHubHint is said when a reference went to Docker Hub: most often a
+// bare name (wine:0.3.0) meant for the local store pack writes by default.
+func dockerHubHint(repo name.Repository) string {
+	if repo.RegistryStr() != name.DefaultRegistry {
+		return ""
+	}
+	model := path.Base(repo.RepositoryStr())
+	return fmt.Sprintf("; a reference without a registry host goes to Docker Hub: the local store is oci:%s/%s", LocalStoreDir, model)
 }

@@ -2,6 +2,8 @@ package oci
 
 import (
 	"context"
+	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -169,8 +171,25 @@ func TestRemoteErrors(t *testing.T) {
 		require.Error(t, err)
 		assert.Equal(t, fault.Runtime, fault.KindOf(err))
 		assert.Contains(t, err.Error(), "unreachable")
+		assert.NotContains(t, err.Error(), "Docker Hub")
+	})
+	t.Run("a bare name goes to Docker Hub, and the error says where the local store is", func(t *testing.T) {
+		ref, err := ParseRef("wine:0.3.0", false)
+		require.NoError(t, err)
+		offline := roundTripFunc(func(*http.Request) (*http.Response, error) {
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("no route to host")}
+		})
+		_, err = Open(ref, WithTransport(offline)).Resolve(ctx, "0.3.0")
+		require.Error(t, err)
+		assert.Equal(t, fault.Runtime, fault.KindOf(err))
+		assert.Contains(t, err.Error(), "registry index.docker.io is unreachable")
+		assert.Contains(t, err.Error(), "without a registry host goes to Docker Hub: the local store is oci:.slipway/wine")
 	})
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // TestMountFromSendsNoBlobBytes needs the real registry: the in-process one
 // shares blobs between repositories, so it never needs a mount.

@@ -90,7 +90,7 @@ func compileLoaded(ctx context.Context, l *loaded, opts ...Option) (*Engine, err
 	e := &Engine{
 		compiler: compiler,
 		store:    store,
-		pkgs:     collectRules(compiler),
+		pkgs:     collectRules(compiler, l.workspaceFiles()),
 		files:    l.files(),
 		opts:     o,
 		queries:  map[string]*query{},

@@ -9,6 +9,7 @@ import (
 	"math"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -168,9 +169,16 @@ func jsonShape(v any, at string) (any, error) {
 		return v, nil
 	case int, int64, uint64, string, bool, nil:
 		return v, nil
+	case time.Time:
+		// An unquoted date (expires: 2027-01-31) is a YAML timestamp; the
+		// policies compare dates as the strings a quoted one would be.
+		if v.Equal(v.Truncate(24*time.Hour)) && v.Location() == time.UTC {
+			return v.Format(time.DateOnly), nil
+		}
+		return v.Format(time.RFC3339Nano), nil
 	}
-	// yaml.v3 keeps timestamps and binary as strings when decoding into any,
-	// so nothing else should reach here.
+	// yaml.v3 keeps binary as a string when decoding into any, so nothing
+	// else should reach here.
 	return nil, fmt.Errorf("%s: unsupported value %v (%T)", orRoot(at), v, v)
 }
 

@@ -30,6 +30,9 @@ type moduleFile struct {
 	rel  string // slash-separated path inside its source: the OCI layer title
 	raw  []byte
 	test bool // *_test.rego: run by Test, never evaluated
+	// workspace is set for a file given by path (a folder or a .rego
+	// file), as opposed to an embedded library, a bundle or a reference.
+	workspace bool
 }
 
 // loaded is everything the sources hold, before parsing.
@@ -75,7 +78,10 @@ func (l *loaded) path(p string) error {
 	}
 	switch {
 	case info.IsDir():
-		return l.walk(os.DirFS(p), ".", func(rel string) string { return filepath.Join(p, filepath.FromSlash(rel)) })
+		from := len(l.modules)
+		err := l.walk(os.DirFS(p), ".", func(rel string) string { return filepath.Join(p, filepath.FromSlash(rel)) })
+		l.markWorkspace(from)
+		return err
 	case isBundle(p):
 		f, err := os.Open(p)
 		if err != nil {
@@ -88,7 +94,10 @@ func (l *loaded) path(p string) error {
 		if err != nil {
 			return err
 		}
-		return l.addModule(p, filepath.Base(p), raw)
+		from := len(l.modules)
+		err = l.addModule(p, filepath.Base(p), raw)
+		l.markWorkspace(from)
+		return err
 	}
 	return fault.Usagef("policy path %s: want a folder, a .rego file or a .tar.gz bundle", p)
 }
@@ -300,4 +309,23 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// markWorkspace marks the modules added since index from as files of the
+// workspace.
+func (l *loaded) markWorkspace(from int) {
+	for i := from; i < len(l.modules); i++ {
+		l.modules[i].workspace = true
+	}
+}
+
+// workspaceFiles are the names of the modules given by path.
+func (l *loaded) workspaceFiles() map[string]bool {
+	out := map[string]bool{}
+	for _, m := range l.modules {
+		if m.workspace {
+			out[m.name] = true
+		}
+	}
+	return out
 }

@@ -281,3 +281,15 @@ func TestEngineData(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, got)
 }
+
+// An unquoted date is a YAML timestamp; it reaches the policies as the
+// string a quoted one would be, so `expires: 2027-01-31` works like
+// `expires: "2027-01-31"`.
+func TestYAMLTimestampsAreStrings(t *testing.T) {
+	docs, err := decodeYAML([]byte("exceptions:\n  - {rules: [size], expires: 2027-01-31}\n  - {rules: [card], expires: 2026-06-01T12:00:00+02:00}\n"))
+	require.NoError(t, err)
+	require.Len(t, docs, 1)
+	got := docs[0].(map[string]any)["exceptions"].([]any)
+	assert.Equal(t, "2027-01-31", got[0].(map[string]any)["expires"])
+	assert.Equal(t, "2026-06-01T12:00:00+02:00", got[1].(map[string]any)["expires"])
+}

@@ -39,7 +39,7 @@ type pkgRules struct {
 // collectRules finds, in every compiled module, the rules conftest's
 // conventions give a meaning to. Packages without deny/violation/warn rules
 // are left out: an exception alone waives nothing.
-func collectRules(c *ast.Compiler) []*pkgRules {
+func collectRules(c *ast.Compiler, workspace map[string]bool) []*pkgRules {
 	names := make([]string, 0, len(c.Modules))
 	for name := range c.Modules {
 		names = append(names, name)
@@ -77,7 +77,7 @@ func collectRules(c *ast.Compiler) []*pkgRules {
 				continue
 			}
 			if target.loc == nil && r.Location != nil {
-				target.loc = &Location{File: r.Location.File, Row: r.Location.Row, Col: r.Location.Col}
+				target.loc = &Location{File: r.Location.File, Row: r.Location.Row, Col: r.Location.Col, Workspace: workspace[r.Location.File]}
 			}
 			if !r.Default {
 				target.count++

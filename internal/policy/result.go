@@ -44,6 +44,10 @@ type Location struct {
 	File string `json:"file"`
 	Row  int    `json:"row"`
 	Col  int    `json:"col,omitempty"`
+	// Workspace is set when File is a file the user gave by path (not the
+	// library built into the binary, nor a bundle or an OCI reference):
+	// only then can a CI annotation point at it.
+	Workspace bool `json:"-"`
 }
 
 // Waiver is an exception rule's entry. Expires is empty for one that never

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/oci"
 )
@@ -108,9 +109,9 @@ func RunEval(ctx context.Context, req EvalRequest) (*EvalResult, error) {
 func (r *EvalResult) Err() error {
 	switch {
 	case r.Failures > 0:
-		return fault.Deniedf("%d failures in %d files", r.Failures, len(r.Files))
+		return fault.Deniedf("%s in %s", english.Plural(r.Failures, "failure", ""), english.Plural(len(r.Files), "file", ""))
 	case r.Warnings > 0 && r.FailOnWarn:
-		return fault.Wrap(fault.Warned, fmt.Errorf("%d warnings in %d files (--fail-on-warn)", r.Warnings, len(r.Files)))
+		return fault.Wrap(fault.Warned, fmt.Errorf("%s in %s (--fail-on-warn)", english.Plural(r.Warnings, "warning", ""), english.Plural(len(r.Files), "file", "")))
 	}
 	return nil
 }

@@ -24,6 +24,9 @@ type Selection struct {
 	Data []string
 	// Default is used when Policies is empty (e.g. Library()); nil means none.
 	Default *FSSource
+	// WithDefault uses Default beside Policies too: a team's own rules
+	// added to the shipped library rather than replacing it.
+	WithDefault bool
 }
 
 // Refs returns the references among the policies: the ones that are not an
@@ -56,7 +59,7 @@ func (s Selection) Sources(c oci.Client) (Sources, error) {
 		}
 		src.OCI = append(src.OCI, OCISource{Store: c.Open(ref), ID: ref.Identifier()})
 	}
-	if len(s.Policies) == 0 && s.Default != nil {
+	if s.Default != nil && (len(s.Policies) == 0 || s.WithDefault) {
 		src.FS = append(src.FS, *s.Default)
 	}
 	src.Data = append(src.Data, s.Data...)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dustin/go-humanize/english"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/slipwayhq/slipway/internal/attest"
@@ -69,7 +70,7 @@ func gateCheck(ctx context.Context, sources []evidence, verifier *attest.Verifie
 	}
 	if v.Decision == policy.Fail {
 		return sum, v, all, fmt.Sprintf("the newest gate verdict for %s (%s, attestation %s) is fail, with %s",
-			b.Subject, stamp(v.Time), oci.ShortDigest(b.Attestation), plural(sum.Failures, "failure")), nil
+			b.Subject, stamp(v.Time), oci.ShortDigest(b.Attestation), english.Plural(sum.Failures, "failure", "")), nil
 	}
 	return sum, v, all, "", nil
 }
@@ -118,11 +119,4 @@ func noGateReason(sources []evidence, all []Attestation, verifier *attest.Verifi
 		key = verifier.Name()
 	}
 	return fmt.Sprintf("none of the %d gate attestations of %s counts with %s (%s)", len(all), strings.Join(whats, " or "), key, strings.Join(why, "; "))
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

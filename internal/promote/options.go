@@ -43,7 +43,8 @@ func WithSettle(min, max time.Duration) Option {
 	return func(o *options) { o.append.minSettle, o.append.maxSettle = min, max }
 }
 
-// Actor is who promotes: the CI system's actor, else $USER, else "unknown".
+// Actor is who promotes: the CI system's actor (input.ci.actor), else the
+// login the environment names ($USER, $LOGNAME, %USERNAME%), else "unknown".
 func Actor(ci ci.Job, getenv func(string) string) string {
-	return cmp.Or(ci.Actor, getenv("USER"), getenv("USERNAME"), "unknown")
+	return cmp.Or(ci.Actor, getenv("USER"), getenv("LOGNAME"), getenv("USERNAME"), "unknown")
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/slipwayhq/slipway/internal/analysis"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -67,13 +68,28 @@ type Result struct {
 	Verdict *gate.Verdict `json:"-"`
 	// Analysis is the canary analysis run before the tag moved (--analysis).
 	Analysis *analysis.Result `json:"analysis,omitempty"`
+	// Refusals are why the promotion was refused: nothing was recorded or
+	// moved, and the command exits 1 (3 when the analysis' queries kept
+	// failing). Empty when it went ahead; Record.Overridden lists what
+	// --force overrode.
+	Refusals []string `json:"refusals,omitempty"`
+	// RolledBack is set when --rollback-on-failure rolled the environment
+	// that serves the candidate back after the analysis refused it;
+	// RollbackTo is the digest it returned to, Rollback the rollback itself.
+	RolledBack bool    `json:"rolledBack,omitempty"`
+	RollbackTo string  `json:"rollbackTo,omitempty"`
+	Rollback   *Result `json:"rollback,omitempty"`
+	// RollbackError says why --rollback-on-failure could not roll back.
+	RollbackError string `json:"rollbackError,omitempty"`
 }
 
 // Promote checks that req.Digest may enter req.Env (a passing gate verdict,
 // the environments it requires, their soak, the environment's policy),
 // copies it to req.Dest when that is another repository, records the
 // promotion, and moves the environment's tag. A refusal is a fault.Denied
-// error listing every reason, unless req.Force.
+// error listing every reason, unless req.Force, returned with a Result
+// that holds the refusals and the analysis (a runtime error when the
+// analysis' queries kept failing).
 func Promote(ctx context.Context, req Request, opts ...Option) (*Result, error) {
 	o := newOptions(opts)
 	dst := req.Dest
@@ -113,7 +129,12 @@ func Promote(ctx context.Context, req Request, opts ...Option) (*Result, error) 
 		return nil, err
 	}
 	if len(refusals) > 0 && !req.Force {
-		return nil, refused("promotion of "+res.Reference+" to "+env, refusals)
+		res.Refusals = refusals
+		err := refused("promotion of "+res.Reference+" to "+env, refusals)
+		if a := res.Analysis; a != nil && a.Phase == analysis.Error {
+			err = fault.Runtimef("promotion of %s to %s refused, the canary analysis measured nothing: %w", res.Reference, env, a.Err())
+		}
+		return res, err
 	}
 
 	if dst != req.Source {
@@ -249,7 +270,7 @@ func refused(what string, reasons []string) error {
 	if len(reasons) == 1 {
 		return fault.Deniedf("%s refused: %s", what, reasons[0])
 	}
-	return fault.Deniedf("%s refused (%d reasons):\n  - %s", what, len(reasons), strings.Join(reasons, "\n  - "))
+	return fault.Deniedf("%s refused (%s):\n  - %s", what, english.Plural(len(reasons), "reason", ""), strings.Join(reasons, "\n  - "))
 }
 
 func nonNil[T any](s []T) []T {

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/slipwayhq/slipway/internal/oci"
+	"github.com/slipwayhq/slipway/internal/report"
 )
 
 // WriteHistory writes records as the history table, in the order given.
@@ -43,9 +44,16 @@ func clean(s string) string {
 }
 
 // WriteResult writes what a promotion or rollback did, for a terminal;
-// the caller prints the pinned reference last.
+// the caller prints the pinned reference last. For a refused promotion it
+// writes the canary analysis and what --rollback-on-failure did (the
+// refusals are the error, on stderr).
 func WriteResult(w io.Writer, res *Result) {
+	if len(res.Refusals) > 0 {
+		writeRefused(w, res)
+		return
+	}
 	defer writeDeployResult(w, res)
+	defer writeAnalysisLine(w, res)
 	r := res.Record
 	if res.DryRun {
 		fmt.Fprintf(w, "dry run: %s not moved, nothing committed or pushed\n", r.Environment)
@@ -70,6 +78,29 @@ func WriteResult(w io.Writer, res *Result) {
 		for _, o := range r.Overridden {
 			fmt.Fprintf(w, "            overrode: %s\n", clean(o))
 		}
+	}
+}
+
+// writeRefused shows why a refused promotion was refused by its analysis,
+// run by run, and the rollback --rollback-on-failure made.
+func writeRefused(w io.Writer, res *Result) {
+	fmt.Fprintf(w, "not promoted: %s (%d refusals)\n", res.Reference, len(res.Refusals))
+	if res.Analysis != nil {
+		fmt.Fprintf(w, "\n%s", report.AnalysisText(res.Analysis, false))
+	}
+	if rb := res.Rollback; rb != nil {
+		fmt.Fprintln(w)
+		WriteResult(w, rb)
+	}
+	if res.RollbackError != "" {
+		fmt.Fprintf(w, "rollback on failure FAILED: %s\n", clean(res.RollbackError))
+	}
+}
+
+// writeAnalysisLine sums up the canary analysis a promotion passed.
+func writeAnalysisLine(w io.Writer, res *Result) {
+	if a := res.Analysis; a != nil {
+		fmt.Fprintf(w, "  analysis  %s: %s\n", a.Phase, clean(a.Summary()))
 	}
 }
 

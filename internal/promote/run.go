@@ -58,6 +58,10 @@ type RunRequest struct {
 	Deploy DeployOptions
 	// Analyze, when set, runs a canary analysis before the tag moves.
 	Analyze Analyzer
+	// RollbackOnFailure rolls back the environment that serves the
+	// candidate (see rollBackCanary) when the analysis fails or is
+	// inconclusive.
+	RollbackOnFailure bool
 }
 
 // Run promotes req.Ref into req.Env: it parses and checks the inputs,
@@ -68,6 +72,9 @@ func Run(ctx context.Context, req RunRequest, opts ...Option) (*Result, error) {
 	cfg := settings(req.Config)
 	if req.Env == "" {
 		return nil, fault.Usagef("--env is required: the environment to move")
+	}
+	if req.RollbackOnFailure && req.Analyze == nil {
+		return nil, fault.Usagef("--rollback-on-failure needs --analysis: it rolls back when the canary analysis fails")
 	}
 	ref, err := req.Client.Parse(req.Ref)
 	if err != nil {
@@ -116,8 +123,11 @@ func Run(ctx context.Context, req RunRequest, opts ...Option) (*Result, error) {
 	}
 	base := append(clockAndWarnings(req.Now, req.Warn), WithOpener(func(r oci.Ref) oci.Store { return client.Open(r) }))
 	res, err := Promote(ctx, preq, append(base, opts...)...)
+	if res != nil && err != nil && req.RollbackOnFailure {
+		return res, rollBackCanary(ctx, req, cfg, env, []oci.Store{preq.Dest, src}, digest.String(), res, err, opts)
+	}
 	if err != nil {
-		return nil, err
+		return res, err
 	}
 	complete := fmt.Sprintf("slipway promote %s --env %s", res.Reference, env.Name)
 	return res, writeDeploy(ctx, env, ActionPromote, res, getenv(req.Getenv), req.Deploy, complete)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/slipwayhq/slipway/internal/drift"
 	"github.com/slipwayhq/slipway/internal/fault"
 )
@@ -80,7 +81,7 @@ func driftVerdict(res *drift.Result) (icon, title, counts string) {
 		icon, title = "❌", "Dataset drift"
 	}
 	counts = fmt.Sprintf("%d of %s drifted (%.0f%%; the data set drifts at %.0f%%)",
-		res.Drifted, plural(res.Tested, "feature"), 100*res.ShareDrifted, 100*res.Thresholds.Share)
+		res.Drifted, english.Plural(res.Tested, "feature", ""), 100*res.ShareDrifted, 100*res.Thresholds.Share)
 	return icon, title, counts
 }
 
@@ -97,8 +98,8 @@ func DriftMarkdown(w io.Writer, res *drift.Result) error {
 	if res.ReferenceFile != "" {
 		ref += " (" + code(res.ReferenceFile) + ")"
 	}
-	fmt.Fprintf(&b, "Reference %s: %s · current %s: %s\n\n", ref, plural(res.ReferenceRows, "row"),
-		codes(res.Current), plural(res.CurrentRows, "row"))
+	fmt.Fprintf(&b, "Reference %s: %s · current %s: %s\n\n", ref, english.Plural(res.ReferenceRows, "row", ""),
+		codes(res.Current), english.Plural(res.CurrentRows, "row", ""))
 	b.WriteString("| Feature | Kind | Test | Statistic | p-value | PSI | JS | Missing (ref / cur) | Drifted |\n")
 	b.WriteString("|:---|:---|:---|---:|---:|---:|---:|---:|:---|\n")
 	for _, n := range bySeverity(res) {

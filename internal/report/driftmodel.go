@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/slipwayhq/slipway/internal/drift"
 )
 
@@ -52,7 +53,7 @@ func modelMarkdown(b *strings.Builder, m *drift.Model) {
 		fmt.Fprintf(b, "%s %s, p-value %s, PSI %s, JS %s\n", p.Test, g4(p.Statistic), g3(p.PValue), g4(p.PSI), g4(p.JS))
 	}
 	if rows := modelRows(m); len(rows) > 0 {
-		fmt.Fprintf(b, "\nPerformance on %s (target %s)", plural(m.Rows, "current row"), code(m.Target))
+		fmt.Fprintf(b, "\nPerformance on %s (target %s)", english.Plural(m.Rows, "current row", ""), code(m.Target))
 		if m.Baseline != "" {
 			fmt.Fprintf(b, ", baseline %s", code(m.Baseline))
 		}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/slipwayhq/slipway/internal/gate"
 	"github.com/slipwayhq/slipway/internal/policy"
 )
@@ -159,18 +160,11 @@ func countOf(s sections, rules int) counts {
 // String reads "12 rules, 1 failure, 2 warnings, 1 waived".
 func (c counts) String() string {
 	out := fmt.Sprintf("%s, %s, %s, %d waived",
-		plural(c.rules, "rule"), plural(c.failures, "failure"), plural(c.warnings, "warning"), c.waived)
+		english.Plural(c.rules, "rule", ""), english.Plural(c.failures, "failure", ""), english.Plural(c.warnings, "warning", ""), c.waived)
 	if c.expired > 0 {
-		out += ", " + plural(c.expired, "expired exception")
+		out += ", " + english.Plural(c.expired, "expired exception", "")
 	}
 	return out
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return fmt.Sprintf("1 %s", noun)
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // passed is conftest's "passed": the rules evaluated less the messages

@@ -77,11 +77,11 @@ func failVerdict() *gate.Verdict {
 			Findings: []policy.Finding{
 				{Kind: policy.Warning, Package: "slipway.metrics", Rule: "warn_latency", Message: "latency_ms 48.0000 is within 10% of the limit 50.0000"},
 				{Kind: policy.Failure, Package: "slipway.regression", Rule: "deny_regression", Message: "f1_macro regressed by 0.0550 against the baseline (max 0.0200)",
-					Location: &policy.Location{File: "policies/regression.rego", Row: 22}},
+					Location: &policy.Location{File: "policies/regression.rego", Row: 22, Workspace: true}},
 				{Kind: policy.Failure, Package: "slipway.formats", Rule: "deny_unsafe_format", Message: "weights/model.pkl is pickle-based: use safetensors or ONNX",
-					Location: &policy.Location{File: "policies/formats.rego", Row: 9, Col: 1}, Metadata: map[string]any{"severity": "critical", "file": "weights/model.pkl"}},
+					Location: &policy.Location{File: "policies/formats.rego", Row: 9, Col: 1, Workspace: true}, Metadata: map[string]any{"severity": "critical", "file": "weights/model.pkl"}},
 				{Kind: policy.Failure, Package: "slipway.metrics", Rule: "deny_min_accuracy", Message: "accuracy 0.9100 is below the minimum 0.9500",
-					Location: &policy.Location{File: "policies/metrics.rego", Row: 14, Col: 1}},
+					Location: &policy.Location{File: "policies/metrics.rego", Row: 14, Col: 1, Workspace: true}},
 				{Kind: policy.Warning, Package: "slipway.card", Rule: "warn_card_fields", Message: "model card lacks intended_use | limitations\nadd them to README.md front matter"},
 				{Kind: policy.Failure, Package: "slipway.license", Rule: "deny_license", Message: `licence "proprietary" is not in the allow-list <apache-2.0, mit>`,
 					Waived: &policy.Waiver{Package: "slipway.license", Rules: []string{"license"}, Reason: "approved by legal for internal use (LEGAL-142)", Expires: date("2026-12-31")}},
@@ -130,7 +130,7 @@ func evalResults() []FileResult {
 			Rules: 3, Packages: []string{"main"},
 			Findings: []policy.Finding{
 				{Kind: policy.Failure, Package: "main", Rule: "deny", Message: "containers must not run as root",
-					Location: &policy.Location{File: "policy/base.rego", Row: 5}},
+					Location: &policy.Location{File: "policy/base.rego", Row: 5, Workspace: true}},
 				{Kind: policy.Warning, Package: "main", Rule: "warn_labels", Message: "missing label: team, owner"},
 			},
 		}},

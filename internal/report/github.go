@@ -30,6 +30,9 @@ func (githubReporter) Report(w io.Writer, v *gate.Verdict) error {
 	for _, e := range s.expired {
 		annotate(&b, "warning", [][2]string{{"title", e.Package + ": expired exception"}}, expiredNote(e))
 	}
+	for _, n := range v.Notes {
+		annotate(&b, "notice", [][2]string{{"title", "slipway gate"}}, n)
+	}
 	// Escaped too: a model name is not ours, and a newline in it could
 	// start a workflow command of its own.
 	d := verdictWords[decision(v)]
@@ -70,7 +73,7 @@ func (githubReporter) ReportFiles(w io.Writer, results []FileResult) error {
 // policyProps locates an annotation at the rule's definition when known.
 func policyProps(f policy.Finding, title string) [][2]string {
 	var props [][2]string
-	if l := f.Location; l != nil && l.File != "" {
+	if l := f.Location; l != nil && l.File != "" && l.Workspace {
 		props = append(props, [2]string{"file", l.File})
 		if l.Row > 0 {
 			props = append(props, [2]string{"line", strconv.Itoa(l.Row)})

@@ -2,6 +2,9 @@ package report
 
 import (
 	"bytes"
+	"context"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -44,7 +47,7 @@ func TestGitHubOneCommandPerLine(t *testing.T) {
 		Result: policy.Result{Rules: 1, Findings: []policy.Finding{{
 			Kind: policy.Failure, Package: "p", Rule: "deny",
 			Message:  "line one\r\nline two: 100%\n::warning::forged",
-			Location: &policy.Location{File: "dir,with:odd/x.rego", Row: 7},
+			Location: &policy.Location{File: "dir,with:odd/x.rego", Row: 7, Workspace: true},
 		}}},
 	}
 	r, _ := New(GitHub)
@@ -54,4 +57,34 @@ func TestGitHubOneCommandPerLine(t *testing.T) {
 	require.Len(t, lines, 2, "one annotation and one summary line, got:\n%s", buf.String())
 	assert.Equal(t, "::error file=dir%2Cwith%3Aodd/x.rego,line=7,title=p.deny::line one%0D%0Aline two: 100%25%0A::warning::forged", lines[0])
 	assert.False(t, strings.HasPrefix(lines[1], "::"), "summary is a plain log line: %q", lines[1])
+}
+
+// A rule of the library built into the binary (or of a bundle) has no file
+// in the repository: its annotation names the rule, not a file and line the
+// diff view could not show.
+func TestGitHubAnnotatesOnlyWorkspacePolicies(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "team.rego"), []byte("package team\n\ndeny contains \"team says no\" if true\n"), 0o644))
+	engine, err := policy.Compile(ctx, policy.Sources{Paths: []string{dir}, FS: []policy.FSSource{policy.Library()}})
+	require.NoError(t, err)
+	res, err := engine.Eval(ctx, map[string]any{"metrics": map[string]any{}, "model": map[string]any{"files": []any{}}})
+	require.NoError(t, err)
+	v := &gate.Verdict{Decision: res.Decision(), Model: gate.ModelRef{Name: "m", Digest: digest("b")}, Result: res}
+	r, _ := New(GitHub)
+	var buf bytes.Buffer
+	require.NoError(t, r.Report(&buf, v))
+	var team, library int
+	for _, line := range strings.Split(buf.String(), "\n") {
+		switch {
+		case strings.Contains(line, "title=team.deny"):
+			team++
+			assert.Contains(t, line, "file="+escapeProperty(filepath.Join(dir, "team.rego"))+",line=3", "a workspace policy is annotated at its rule")
+		case strings.HasPrefix(line, "::") && strings.Contains(line, "title=slipway."):
+			library++
+			assert.NotContains(t, line, "file=", "a library rule is not a file of the repository: %s", line)
+		}
+	}
+	assert.Equal(t, 1, team)
+	assert.Positive(t, library, "the library found something to say about an empty model:\n%s", buf.String())
 }

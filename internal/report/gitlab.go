@@ -82,7 +82,7 @@ func (gitlabReporter) Report(w io.Writer, v *gate.Verdict) error {
 // findingLocation is the rule's definition when known, else the model.
 // GitLab requires a path and a line, so line 1 stands in for "the model".
 func findingLocation(f policy.Finding, m gate.ModelRef) codeQualityLocation {
-	if l := f.Location; l != nil && l.File != "" {
+	if l := f.Location; l != nil && l.File != "" && l.Workspace {
 		return codeQualityLocation{Path: l.File, Lines: codeQualityLines{Begin: max(l.Row, 1)}}
 	}
 	return codeQualityLocation{Path: modelLocation(m), Lines: codeQualityLines{Begin: 1}}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/slipwayhq/slipway/internal/gate"
 	"github.com/slipwayhq/slipway/internal/oci"
 	"github.com/slipwayhq/slipway/internal/policy"
@@ -38,6 +39,9 @@ func (markdownReporter) Report(w io.Writer, v *gate.Verdict) error {
 	mdFindings(&b, s)
 	mdExceptions(&b, s)
 	mdMetrics(&b, v)
+	for _, n := range v.Notes {
+		fmt.Fprintf(&b, "\n> [!NOTE]\n> %s\n", cell(n))
+	}
 	mdDetails(&b, v)
 	return write(w, b.String())
 }
@@ -45,16 +49,16 @@ func (markdownReporter) Report(w io.Writer, v *gate.Verdict) error {
 // mdCounts puts what needs attention in bold.
 func mdCounts(c counts) string {
 	if c.failures+c.warnings+c.waived+c.expired == 0 {
-		return "No failures or warnings from " + plural(c.rules, "rule")
+		return "No failures or warnings from " + english.Plural(c.rules, "rule", "")
 	}
-	parts := []string{plural(c.failures, "failure"), plural(c.warnings, "warning"), fmt.Sprintf("%d waived", c.waived)}
+	parts := []string{english.Plural(c.failures, "failure", ""), english.Plural(c.warnings, "warning", ""), fmt.Sprintf("%d waived", c.waived)}
 	if c.failures > 0 {
 		parts[0] = "**" + parts[0] + "**"
 	}
 	if c.expired > 0 {
-		parts = append(parts, "**"+plural(c.expired, "expired exception")+"**")
+		parts = append(parts, "**"+english.Plural(c.expired, "expired exception", "")+"**")
 	}
-	return strings.Join(parts, ", ") + " from " + plural(c.rules, "rule")
+	return strings.Join(parts, ", ") + " from " + english.Plural(c.rules, "rule", "")
 }
 
 func mdModels(b *strings.Builder, v *gate.Verdict) {

@@ -29,7 +29,7 @@ func (sarifReporter) Report(w io.Writer, v *gate.Verdict) error {
 	modelLoc := artifactLocation(modelLocation(v.Model))
 	addRules(run, sortFindings(v.Result.Findings))
 	addResults(run, v.Result, "", func(f policy.Finding) []*sarif.Location {
-		if l := f.Location; l != nil && l.File != "" {
+		if l := f.Location; l != nil && l.File != "" && l.Workspace {
 			return []*sarif.Location{policyLocation(l)}
 		}
 		return []*sarif.Location{modelLoc}
@@ -60,7 +60,7 @@ func (sarifReporter) ReportFiles(w io.Writer, results []FileResult) error {
 		file := artifactLocation(fr.File)
 		addResults(run, fr.Result, fr.File, func(policy.Finding) []*sarif.Location { return []*sarif.Location{file} },
 			func(f policy.Finding) []*sarif.Location {
-				if l := f.Location; l != nil && l.File != "" {
+				if l := f.Location; l != nil && l.File != "" && l.Workspace {
 					return []*sarif.Location{policyLocation(l)}
 				}
 				return nil
@@ -149,7 +149,7 @@ func addRule(run *sarif.Run, f policy.Finding) {
 		}
 	}
 	help := fmt.Sprintf("Rego rule data.%s %s when it produces a message.", ruleID(f), effect)
-	if l := f.Location; l != nil && l.File != "" {
+	if l := f.Location; l != nil && l.File != "" && l.Workspace {
 		help += " Defined at " + locationString(l) + "."
 	}
 	help += fmt.Sprintf(" To accept a finding, add an exception rule in package %s that names %q;"+

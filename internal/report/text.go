@@ -50,6 +50,9 @@ func (t textReporter) Report(w io.Writer, v *gate.Verdict) error {
 		}
 	}
 	metricSection(&b, p, v.Metrics)
+	for _, n := range v.Notes {
+		fmt.Fprintf(&b, "\n%s %s\n", p.paint(bold+";"+yellow, "Note:"), n)
+	}
 	fmt.Fprintf(&b, "\n%s\n", p.paint(d.code, countOf(s, v.Result.Rules).String()))
 	return write(w, b.String())
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/slipwayhq/slipway/internal/policy"
 )
 
@@ -59,10 +60,10 @@ func (c evalCounts) tests() int { return c.passed + c.warnings + c.failures + c.
 
 // String reads "5 tests, 2 passed, 1 warning, 1 failure, 1 exception".
 func (c evalCounts) String() string {
-	out := fmt.Sprintf("%s, %d passed, %s, %s, %s", plural(c.tests(), "test"), c.passed,
-		plural(c.warnings, "warning"), plural(c.failures, "failure"), plural(c.exceptions, "exception"))
+	out := fmt.Sprintf("%s, %d passed, %s, %s, %s", english.Plural(c.tests(), "test", ""), c.passed,
+		english.Plural(c.warnings, "warning", ""), english.Plural(c.failures, "failure", ""), english.Plural(c.exceptions, "exception", ""))
 	if c.expired > 0 {
-		out += ", " + plural(c.expired, "expired exception")
+		out += ", " + english.Plural(c.expired, "expired exception", "")
 	}
 	return out
 }
