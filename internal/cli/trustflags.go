@@ -18,7 +18,7 @@ type identityFlags struct {
 
 // register adds the flags; what says what is verified, for the help text.
 func (o *identityFlags) register(f *pflag.FlagSet, what string) {
-	f.StringVar(&o.identity, "certificate-identity", "", "verify "+what+" keyless: the signer's identity in its Fulcio certificate (a workflow URL, an email); wins over --key")
+	f.StringVar(&o.identity, "certificate-identity", "", "verify "+what+" keyless: the signer's identity in its Fulcio certificate (a workflow URL, an email); see docs/attestations.md")
 	f.StringVar(&o.identityRegexp, "certificate-identity-regexp", "", "as --certificate-identity, a regular expression (RE2) the identity must match")
 	f.StringVar(&o.issuer, "certificate-oidc-issuer", "", "keyless: the OIDC issuer of the signer's certificate (https://token.actions.githubusercontent.com, https://gitlab.com)")
 	f.StringVar(&o.issuerRegexp, "certificate-oidc-issuer-regexp", "", "as --certificate-oidc-issuer, a regular expression (RE2) the issuer must match")
