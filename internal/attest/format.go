@@ -19,6 +19,10 @@ const (
 	// FormatDSSE is a bare DSSE envelope referrer (artifactType
 	// application/vnd.in-toto+json), Slipway's earlier form.
 	FormatDSSE Format = "dsse"
+	// FormatCosignV2 is FormatBundle, and the same signed envelope also
+	// in cosign v2's sha256-<hex>.att tag (CosignV2Tag), for verifiers that
+	// know only cosign v2's form.
+	FormatCosignV2 Format = "cosign-v2"
 )
 
 // ParseFormat checks a --attestation-format value; "" is FormatBundle.
@@ -26,10 +30,10 @@ func ParseFormat(s string) (Format, error) {
 	switch Format(s) {
 	case "", FormatBundle:
 		return FormatBundle, nil
-	case FormatDSSE:
-		return FormatDSSE, nil
+	case FormatDSSE, FormatCosignV2:
+		return Format(s), nil
 	}
-	return "", fault.Usagef("--attestation-format %q: want bundle (Sigstore bundle, what cosign v3 writes) or dsse", s)
+	return "", fault.Usagef("--attestation-format %q: want bundle (Sigstore bundle, what cosign v3 writes), cosign-v2 (also the .att tag cosign v2 writes) or dsse", s)
 }
 
 // Write signs stmt with signer (nil stores it unsigned, as a bare
@@ -54,5 +58,16 @@ func Write(ctx context.Context, store oci.Store, subject v1.Descriptor, stmt Sta
 	if err != nil {
 		return v1.Descriptor{}, err
 	}
-	return AttachBundle(ctx, store, subject, b, annotations)
+	d, err := AttachBundle(ctx, store, subject, b, annotations)
+	if err != nil || format != FormatCosignV2 {
+		return d, err
+	}
+	keyID := ""
+	if !signer.Keyless() {
+		keyID = signer.KeyID()
+	}
+	if _, err := AttachCosignV2(ctx, store, subject, b, keyID); err != nil {
+		return v1.Descriptor{}, err
+	}
+	return d, nil
 }

@@ -65,3 +65,34 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCosignV2Layer feeds the reader of cosign v2's .att layers arbitrary
+// layer bytes and annotations (a certificate, a Rekor bundle): anyone who
+// can push writes them. It must never panic, and a keyless layer it reads
+// must carry the envelope it was given.
+func FuzzCosignV2Layer(f *testing.F) {
+	env, _ := Unsigned(gateStatement())
+	raw, _ := json.Marshal(env)
+	cert := "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIBATAKBggqhkjOPQQDAjAAMB4XDTI2MDEwMTAwMDAwMFoX\n-----END CERTIFICATE-----\n"
+	rekor := `{"SignedEntryTimestamp":"MEUCIQ==","Payload":{"body":"eyJraW5kIjoiZHNzZSIsImFwaVZlcnNpb24iOiIwLjAuMSJ9","integratedTime":1,"logIndex":2,"logID":"abcd"}}`
+	f.Add(raw, "", "")
+	f.Add(raw, cert, rekor)
+	f.Add([]byte(`{"payload":"eyJ9","payloadType":"x","signatures":[{"sig":"!!"}]}`), cert, `{"Payload":{"body":"%%"}}`)
+	f.Add([]byte(`null`), cert, `[]`)
+	f.Fuzz(func(t *testing.T, body []byte, certPEM, bundle string) {
+		anns := map[string]string{cosignAnnotationCertificate: certPEM, cosignAnnotationBundle: bundle}
+		env, b, err := cosignV2Layer(body, anns)
+		if err != nil {
+			return
+		}
+		if env == nil {
+			t.Fatal("no error and no envelope")
+		}
+		if b != nil {
+			payload, _ := decodeB64(env.Payload)
+			if !bytes.Equal(b.GetDsseEnvelope().GetPayload(), payload) || b.GetDsseEnvelope().GetPayloadType() != env.PayloadType {
+				t.Fatalf("the bundle carries another envelope than the layer's")
+			}
+		}
+	})
+}

@@ -58,7 +58,9 @@ func (k *KeylessSigning) sign(ctx context.Context, content sign.Content) (*Bundl
 		TransparencyLogs:           []sign.Transparency{rekor},
 	})
 	if err != nil {
-		return nil, fault.Runtimef("signing keyless with Fulcio %s and Rekor %s: %w", orDefault(k.FulcioURL, PublicFulcio), orDefault(k.RekorURL, PublicRekor), err)
+		// A server may echo what it was sent; the token never leaves here.
+		msg := strings.ReplaceAll(err.Error(), k.IDToken, "[OIDC token]")
+		return nil, fault.Runtimef("signing keyless with Fulcio %s and Rekor %s: %s", orDefault(k.FulcioURL, PublicFulcio), orDefault(k.RekorURL, PublicRekor), msg)
 	}
 	return b, nil
 }

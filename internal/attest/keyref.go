@@ -10,7 +10,13 @@ import (
 
 	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
 	"github.com/sigstore/sigstore/pkg/signature/kms"
-	_ "github.com/sigstore/sigstore/pkg/signature/kms/hashivault" // hashivault:// keys
+
+	// The KMS providers cosign has, registered for --key URIs; together
+	// they cost about 14 MB of binary (docs/attestations.md).
+	_ "github.com/sigstore/sigstore/pkg/signature/kms/aws"        // awskms://
+	_ "github.com/sigstore/sigstore/pkg/signature/kms/azure"      // azurekms://
+	_ "github.com/sigstore/sigstore/pkg/signature/kms/gcp"        // gcpkms://
+	_ "github.com/sigstore/sigstore/pkg/signature/kms/hashivault" // hashivault://
 
 	"github.com/slipwayhq/slipway/internal/fault"
 )
@@ -36,6 +42,11 @@ func OpenSigner(ctx context.Context, ref string, getenv func(string) string) (*S
 		sv, err := kms.Get(ctx, ref, crypto.SHA256)
 		if err != nil {
 			return nil, fault.Usagef("--key %s: %w", ref, err)
+		}
+		// The crypto.Signer's Public hides errors: ask for the key first, so
+		// an unreachable KMS or a refused credential is said as such.
+		if _, err := sv.PublicKey(); err != nil {
+			return nil, fault.Runtimef("--key %s: reading the public key: %w", ref, err)
 		}
 		cs, _, err := sv.CryptoSigner(ctx, func(error) {})
 		if err != nil {

@@ -105,6 +105,16 @@ func (v *Verifier) KeyID() string {
 	return v.keyID
 }
 
+// Name says who the verifier trusts, for messages: "key 0123456789abcdef"
+// or "keyless identity X from issuer Y".
+func (v *Verifier) Name() string {
+	if v.keyless != nil {
+		w := v.keyless.want
+		return fmt.Sprintf("keyless identity %s from issuer %s", wantText(w.Identity, w.IdentityRegexp), wantText(w.Issuer, w.IssuerRegexp))
+	}
+	return "key " + v.keyID[:16]
+}
+
 // Public returns the public key.
 func (v *Verifier) Public() crypto.PublicKey { return v.pub }
 

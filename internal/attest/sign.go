@@ -116,7 +116,7 @@ func Verify(env *Envelope, verifier *Verifier) (Statement, error) {
 	var others []string
 	tried := false
 	for _, s := range env.Signatures {
-		if s.KeyID != "" && s.KeyID != verifier.KeyID() {
+		if s.KeyID != "" && !verifier.hintedBy(s.KeyID) {
 			others = append(others, s.KeyID)
 			continue
 		}
@@ -132,9 +132,9 @@ func Verify(env *Envelope, verifier *Verifier) (Statement, error) {
 		}
 	}
 	if !tried {
-		return Statement{}, fault.Deniedf("envelope is signed by key %s, not by key %s", strings.Join(others, ", "), verifier.KeyID())
+		return Statement{}, fault.Deniedf("envelope is signed by key %s, not by key %s: %s", strings.Join(others, ", "), verifier.KeyID(), differentKey)
 	}
-	return Statement{}, fault.Deniedf("envelope signature does not verify with key %s: the envelope was altered after signing, or signed by another key", verifier.KeyID())
+	return Statement{}, fault.Deniedf("envelope signature does not verify with key %s: it was signed by another key (the envelope names none), or altered after signing", verifier.KeyID())
 }
 
 // VerifyFor is Verify, and then checks that the statement is of

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -212,7 +213,33 @@ func verifyBundle(b *Bundle, v *Verifier) (Statement, error) {
 		return Statement{}, fault.Deniedf("envelope signed by key %s: %w", v.KeyID(), err)
 	}
 	if verr != nil {
+		if hint := b.GetVerificationMaterial().GetPublicKey().GetHint(); hint != "" && !v.hintedBy(hint) {
+			return Statement{}, fault.Deniedf("envelope is signed by key %s, not by key %s: %s", hexKeyID(hint), v.KeyID(), differentKey)
+		}
 		return Statement{}, fault.Deniedf("envelope signature does not verify with key %s: %w", v.KeyID(), errBadSignature)
 	}
 	return st, nil
+}
+
+// differentKey ends the refusal of an attestation that names another key.
+const differentKey = "its signature is from a different key than the one given"
+
+// hexKeyID shows a key hint as Slipway's key IDs are shown (hex), when it
+// is the base64 sha256 cosign and sigstore-go write; else as it is.
+func hexKeyID(hint string) string {
+	if b, err := base64.StdEncoding.DecodeString(hint); err == nil && len(b) == sha256.Size {
+		return hex.EncodeToString(b)
+	}
+	return hint
+}
+
+// hintedBy reports whether a key hint (a DSSE keyid, a bundle's public-key
+// hint) names v's key: as Slipway writes it (hex sha256 of the PKIX DER),
+// or as sigstore-go and cosign do (its base64).
+func (v *Verifier) hintedBy(hint string) bool {
+	if hint == v.keyID {
+		return true
+	}
+	sum, err := hex.DecodeString(v.keyID)
+	return err == nil && (hint == base64.StdEncoding.EncodeToString(sum) || hint == base64.RawURLEncoding.EncodeToString(sum))
 }

@@ -84,7 +84,8 @@ type Found struct {
 	Err error
 }
 
-// Find lists the attestations attached to subject in store, newest first
+// Find lists the attestations attached to subject in store (its referrers,
+// and cosign v2's sha256-<hex>.att tag), newest first
 // by their unsigned created annotation: an order for listings, never for
 // choosing one (Check and Newest do that, by the signed time).
 // An empty predicateType finds every kind. Only listing the referrers, or a
@@ -93,7 +94,7 @@ type Found struct {
 func Find(ctx context.Context, store oci.Store, subject v1.Hash, predicateType string) ([]Found, error) {
 	descs, err := store.Referrers(ctx, subject)
 	if errors.Is(err, oci.ErrNotFound) {
-		return nil, nil
+		err = nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("listing attestations of %s in %s: %w", subject, store.Ref(), err)
@@ -113,6 +114,11 @@ func Find(ctx context.Context, store oci.Store, subject v1.Hash, predicateType s
 			out = append(out, f)
 		}
 	}
+	v2, err := findCosignV2(ctx, store, subject, predicateType)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, v2...)
 	slices.SortStableFunc(out, func(a, b Found) int {
 		return cmp.Or(b.Created.Compare(a.Created), strings.Compare(a.Descriptor.Digest.String(), b.Descriptor.Digest.String()))
 	})
@@ -315,6 +321,6 @@ func FindVerified(ctx context.Context, store oci.Store, subject v1.Hash, predica
 	if best := Newest(checked); best >= 0 {
 		return checked[best].Statement, checked[best].Found, nil
 	}
-	return Statement{}, Found{}, fault.Deniedf("none of the %d %s attestations of %s verifies with key %s: %s",
-		len(found), predicateType, subject, verifier.KeyID(), strings.Join(Reasons(checked), "; "))
+	return Statement{}, Found{}, fault.Deniedf("none of the %d %s attestations of %s verifies with %s: %s",
+		len(found), predicateType, subject, verifier.Name(), strings.Join(Reasons(checked), "; "))
 }

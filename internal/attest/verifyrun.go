@@ -16,9 +16,13 @@ type VerifyRequest struct {
 	Client oci.Client
 	// Reference names the artifact by tag or digest.
 	Reference string
-	// Key is the public key (PEM; a private key file works too) the
-	// attestation must be signed with.
+	// Key is the public key (PEM; a private key file works too; a cosign
+	// encrypted key file; a KMS URI) the attestation must be signed with.
 	Key string
+	// Identity, instead of Key, is who must have signed it keyless, with
+	// a certificate chaining to TrustedRoot ("" is the public-good instance).
+	Identity    Identity
+	TrustedRoot string
 	// PredicateType is the kind of attestation looked for; "" is PredicateGate.
 	PredicateType string
 	// Getenv reads COSIGN_PASSWORD (for a cosign encrypted key) and a KMS
@@ -32,8 +36,11 @@ type VerifyResult struct {
 	Reference string `json:"reference"`
 	// Attestation is the digest of the attestation manifest.
 	Attestation string `json:"attestation"`
-	// KeyID is the hex sha256 of the verifying public key.
+	// KeyID is the hex sha256 of the verifying public key; for keyless
+	// verification, the identity and issuer required.
 	KeyID string `json:"keyid"`
+	// Keyless is set when the attestation verified keyless.
+	Keyless bool `json:"keyless,omitempty"`
 	// PredicateType is the statement's predicate type.
 	PredicateType string `json:"predicateType"`
 	// Predicate is the signed predicate, as signed.
@@ -55,10 +62,12 @@ type GateSummary struct {
 // fault.Denied error that says why each candidate failed; a verified gate
 // predicate that does not decode is one too, naming the attestation.
 func VerifyAttestation(ctx context.Context, req VerifyRequest) (*VerifyResult, error) {
-	if req.Key == "" {
-		return nil, fault.Usagef("--key is required: the public key (PEM) the attestation must be signed with")
+	trust := Trust{Key: req.Key, Identity: req.Identity, TrustedRoot: req.TrustedRoot}
+	if !trust.Set() {
+		return nil, fault.Usagef("--key is required: the public key (PEM) the attestation must be signed with; " +
+			"or, keyless, --certificate-identity and --certificate-oidc-issuer")
 	}
-	verifier, err := OpenVerifier(ctx, req.Key, req.Getenv)
+	verifier, err := OpenTrust(ctx, trust, req.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +92,7 @@ func VerifyAttestation(ctx context.Context, req VerifyRequest) (*VerifyResult, e
 		Reference:     ref.WithDigest(desc.Digest.String()).String(),
 		Attestation:   found.Descriptor.Digest.String(),
 		KeyID:         verifier.KeyID(),
+		Keyless:       trust.Keyless(),
 		PredicateType: stmt.PredicateType,
 	}
 	if res.Predicate, err = rawPredicate(stmt); err != nil {

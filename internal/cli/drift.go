@@ -35,6 +35,7 @@ type driftOptions struct {
 	target, prediction, task   string
 	baselineMetrics            string
 	insecure                   bool
+	identity                   identityFlags
 	exactLimit                 int
 	model                      string
 	metrics                    metricsFlags
@@ -81,7 +82,7 @@ Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 				Current: o.current, Stdin: streams.Stdin,
 				Columns: o.columns, Ignore: o.ignore, Categorical: o.categoric, Thresholds: o.thresholds,
 				ExactLimit: o.exactLimit, Target: o.target, Prediction: o.prediction, Task: o.task, BaselineMetrics: o.baselineMetrics,
-				Verifies: g.cfg.Key != "" || o.insecure, ReadBaseline: o.readBaseline(g, streams),
+				Verifies: g.cfg.Key != "" || o.identity.value().Set() || o.insecure, ReadBaseline: o.readBaseline(g, streams),
 			})
 			if err != nil {
 				return err
@@ -116,6 +117,7 @@ Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 	f.StringVar(&o.baselineMetrics, "baseline-metrics", "", "metrics to compare the performance with: a metrics file, or a model whose signed gate attestation holds them (default: the reference model's)")
 	f.String("baseline-key", "", "public key the baseline model's gate attestation must be signed with (default: the key setting, env "+config.EnvKey+" or key in slipway.yaml)")
 	bindSetting(f, "baseline-key", config.SettingKey)
+	o.identity.register(f, "the baseline model's gate attestation")
 	f.BoolVar(&o.insecure, "insecure-unsigned", false, "use the baseline model's gate attestations without verifying them (no key): anyone who can push there chooses the baseline")
 	f.Float64Var(&o.thresholds.Degradation, "degradation", drift.DefaultThresholds.Degradation, "a model metric degraded when it is worse than the baseline's by more than this share of it")
 	f.StringArrayVar(&o.reports, "report", nil, "also write the result: FMT=FILE, FMT one of "+strings.Join(report.DriftFormats(), ", ")+" (repeatable)")
@@ -149,6 +151,7 @@ func (o *driftOptions) readBaseline(g *globalOptions, streams IO) func(context.C
 	return func(ctx context.Context, arg string) (map[string]any, error) {
 		b, err := gate.ReadBaseline(ctx, gate.BaselineRequest{
 			Client: g.client, Baseline: arg, Keys: baselineKeys(g.cfg.Key, ""), InsecureUnsigned: o.insecure,
+			Identity: o.identity.value(), TrustedRoot: o.identity.trustedRoot, Getenv: os.Getenv,
 			Warn: func(msg string) { fmt.Fprintf(streams.Stderr, "warning: %s\n", msg) },
 		})
 		if err != nil || b == nil {

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/slipwayhq/slipway/internal/announce"
+	"github.com/slipwayhq/slipway/internal/attest"
 	"github.com/slipwayhq/slipway/internal/config"
 	"github.com/slipwayhq/slipway/internal/gate"
 	"github.com/slipwayhq/slipway/internal/metrics"
@@ -34,6 +35,10 @@ type gateOptions struct {
 	noAttest   bool
 	timeout    time.Duration
 	push       metricsFlags
+	identity   identityFlags
+	keyless    bool
+	fulcio     string
+	rekor      string
 }
 
 func newGateCmd(g *globalOptions, streams IO) *cobra.Command {
@@ -80,12 +85,16 @@ Exit codes: 0 pass, 1 denied, 2 bad input or a policy that does not compile,
 	f.StringVar(&o.baseline, "baseline", "", "compare with: a metrics file, or a model reference whose gate attestation (signed by --baseline-key) holds its metrics")
 	f.String("baseline-key", "", "public key a --baseline reference's gate attestation must be signed with (default: the key setting, env "+config.EnvKey+" or key in slipway.yaml; else --key)")
 	bindSetting(f, "baseline-key", config.SettingKey)
+	o.identity.register(f, "a --baseline reference's gate attestation")
 	f.BoolVar(&o.insecure, "insecure-unsigned", false, "use a --baseline reference's gate attestations without verifying them (no key): anyone who can push there chooses the baseline")
 	f.StringVar(&o.card, "card", "", "model-card YAML (default: the front matter of the model's README.md)")
 	f.StringVar(&o.drift, "drift", "", "drift report (JSON or YAML)")
 	f.StringArrayVar(&o.current, "current", nil, "current data (CSV, - for stdin; repeatable): drift against the model's own dataset becomes input.drift")
-	f.StringVar(&o.attFormat, "attestation-format", "bundle", "how the signed verdict is stored: bundle (Sigstore bundle v0.3 referrer, what cosign v3 writes and verifies) or dsse (bare DSSE envelope, Slipway's earlier form); both are read everywhere")
+	f.StringVar(&o.attFormat, "attestation-format", "bundle", "how the signed verdict is stored: bundle (Sigstore bundle v0.3 referrer, what cosign v3 writes and verifies), cosign-v2 (the bundle, and also cosign v2's sha256-<hex>.att tag) or dsse (bare DSSE envelope, Slipway's earlier form); all are read everywhere")
 	f.StringVar(&o.key, "key", "", "sign the attestation with this private key (PEM: ed25519 or ECDSA P-256)")
+	f.BoolVar(&o.keyless, "keyless", false, "sign the attestation keyless (Sigstore): an ephemeral key, a Fulcio certificate for the CI job's OIDC identity (SIGSTORE_ID_TOKEN, or GitHub Actions' token with `id-token: write`) and a Rekor entry")
+	f.StringVar(&o.fulcio, "fulcio-url", "", "--keyless: the Fulcio instance (default "+attest.PublicFulcio+")")
+	f.StringVar(&o.rekor, "rekor-url", "", "--keyless: the Rekor instance (default "+attest.PublicRekor+")")
 	f.StringArrayVar(&o.reports, "report", nil, "also write a report: FMT=FILE (repeatable; formats as --output)")
 	f.BoolVar(&o.failOnWarn, "fail-on-warn", false, "exit 4 when there are warnings and no failures")
 	f.BoolVar(&o.noAttest, "no-attest", false, "do not store the verdict as an attestation")
@@ -126,7 +135,9 @@ func (o *gateOptions) request(g *globalOptions, streams IO, ref string) (gate.Re
 		Client: g.client, Reference: ref, Metrics: o.metrics,
 		Policies: o.policy.selection(g, true), Namespaces: o.policy.namespaces,
 		Baseline: o.baseline, BaselineKeys: baselineKeys(g.cfg.Key, o.key), InsecureUnsigned: o.insecure, Card: o.card, Drift: o.drift,
-		Current: o.current, Stdin: streams.Stdin, Key: o.key, AttestationFormat: o.attFormat, NoAttest: o.noAttest,
+		BaselineIdentity: o.identity.value(), TrustedRoot: o.identity.trustedRoot,
+		Current: o.current, Stdin: streams.Stdin, Key: o.key, AttestationFormat: o.attFormat,
+		Keyless: o.keyless, FulcioURL: o.fulcio, RekorURL: o.rekor, NoAttest: o.noAttest,
 		Reports: reports, FailOnWarn: o.failOnWarn, Getenv: os.Getenv, Timeout: o.timeout,
 		Warn: func(msg string) { fmt.Fprintf(streams.Stderr, "warning: %s\n", msg) },
 	}, nil

@@ -26,6 +26,7 @@ type promoteOptions struct {
 	prometheus, analysis                        string
 	rollbackOnFailure                           bool
 	analysisReports                             []string
+	identity                                    identityFlags
 }
 
 func (o *promoteOptions) common(cmd *cobra.Command) {
@@ -65,6 +66,7 @@ another repository first. See docs/promote.md.`,
 	cmd.Flags().StringVar(&o.to, "to", "", "repository to promote into (copied there with its referrers)")
 	cmd.Flags().StringVar(&o.key, "key", "", "public key the gate attestation must verify with (env "+config.EnvKey+")")
 	bindSetting(cmd.Flags(), "key", config.SettingKey)
+	o.identity.register(cmd.Flags(), "the gate attestation")
 	cmd.Flags().StringVar(&o.analysis, "analysis", "", "run this canary analysis (docs/analysis.md) against --prometheus before moving the tag; a failed or inconclusive one refuses the promotion")
 	cmd.Flags().StringVar(&o.prometheus, "prometheus", "", "URL of the Prometheus server --analysis queries")
 	cmd.Flags().BoolVar(&o.rollbackOnFailure, "rollback-on-failure", false, "when the --analysis fails or is inconclusive, also roll back the environment ENV requires that runs the candidate (the canary); still exit 1")
@@ -125,6 +127,7 @@ func runPromote(ctx context.Context, g *globalOptions, o *promoteOptions, stream
 	}
 	res, err := promote.Run(ctx, promote.RunRequest{
 		Client: g.client, Ref: arg, Env: o.env, To: o.to, ModelRepo: o.modelRepo, Config: g.cfg,
+		Identity: o.identity.value(), TrustedRoot: o.identity.trustedRoot,
 		Force: o.force, Reason: o.reason, Getenv: os.Getenv, Warn: promoteWarner(streams), Analyze: o.analyzer(g, streams),
 		RollbackOnFailure: o.rollbackOnFailure, Deploy: promote.DeployOptions{DryRun: o.dryRun},
 	})

@@ -21,6 +21,13 @@ type BaselineRequest struct {
 	// Keys are the public keys (PEM files; a private key file works too)
 	// one of which must have signed a reference baseline's gate attestation.
 	Keys []string
+	// Identity, when set, also counts a gate attestation signed keyless by
+	// it, with a certificate chaining to TrustedRoot ("" is the
+	// public-good Sigstore instance).
+	Identity    attest.Identity
+	TrustedRoot string
+	// Getenv reads COSIGN_PASSWORD and KMS settings for Keys; nil reads none.
+	Getenv func(string) string
 	// InsecureUnsigned reads a reference baseline's attestations without
 	// verifying them, when there are no Keys; Warn is told so, loudly.
 	InsecureUnsigned bool
@@ -59,7 +66,7 @@ func ReadBaseline(ctx context.Context, req BaselineRequest) (*Baseline, error) {
 	if ref.Identifier() == "" {
 		return nil, fault.Usagef("--baseline %s: give a tag or digest", arg)
 	}
-	verifiers, err := baselineVerifiers(req)
+	verifiers, err := baselineVerifiers(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -101,11 +108,11 @@ func ReadBaseline(ctx context.Context, req BaselineRequest) (*Baseline, error) {
 // baselineVerifiers loads req.Keys; with none, it refuses a reference
 // baseline unless req.InsecureUnsigned, and then warns that nothing is
 // verified.
-func baselineVerifiers(req BaselineRequest) ([]*attest.Verifier, error) {
-	if len(req.Keys) == 0 {
+func baselineVerifiers(ctx context.Context, req BaselineRequest) ([]*attest.Verifier, error) {
+	if len(req.Keys) == 0 && !req.Identity.Set() {
 		if !req.InsecureUnsigned {
 			return nil, fault.Usagef("--baseline %s is a model reference, and its gate attestations are trusted only when signed: "+
-				"give --baseline-key PUB (or the key setting: SLIPWAY_KEY, key in slipway.yaml), "+
+				"give --baseline-key PUB (or the key setting: SLIPWAY_KEY, key in slipway.yaml) or, keyless, --certificate-identity and --certificate-oidc-issuer, "+
 				"or --insecure-unsigned to compare with whatever is attached, unverified", req.Baseline)
 		}
 		if req.Warn != nil {
@@ -115,8 +122,15 @@ func baselineVerifiers(req BaselineRequest) ([]*attest.Verifier, error) {
 		return nil, nil
 	}
 	var verifiers []*attest.Verifier
+	if req.Identity.Set() {
+		v, err := attest.OpenTrust(ctx, attest.Trust{Identity: req.Identity, TrustedRoot: req.TrustedRoot}, req.Getenv)
+		if err != nil {
+			return nil, fmt.Errorf("--baseline: %w", err)
+		}
+		verifiers = append(verifiers, v)
+	}
 	for _, k := range req.Keys {
-		v, err := attest.LoadPublicKey(k)
+		v, err := attest.OpenVerifier(ctx, k, req.Getenv)
 		if err != nil {
 			return nil, fmt.Errorf("--baseline-key: %w", err)
 		}
@@ -135,9 +149,9 @@ func noBaseline(arg string, found []attest.Found, checked []attest.Checked, veri
 	if len(verifiers) > 0 {
 		var ids []string
 		for _, v := range verifiers {
-			ids = append(ids, v.KeyID()[:16])
+			ids = append(ids, v.Name())
 		}
-		by = "signed by key " + strings.Join(ids, " or ")
+		by = "signed by " + strings.Join(ids, " or ")
 	}
 	return fault.Usagef("--baseline %s: none of the %d gate attestations of the model is a verdict with metrics %s (%s): "+
 		"gate it again with a key, or give its metrics file", arg, len(found), by, strings.Join(attest.Reasons(checked), "; "))

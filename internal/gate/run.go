@@ -43,6 +43,11 @@ type Request struct {
 	// BaselineKeys are the public keys (PEM files) one of which must have
 	// signed a reference baseline's gate attestation (see ReadBaseline).
 	BaselineKeys []string
+	// BaselineIdentity, when set, also counts a reference baseline's gate
+	// attestation signed keyless by it, with a certificate chaining to
+	// TrustedRoot ("" is the public-good Sigstore instance).
+	BaselineIdentity attest.Identity
+	TrustedRoot      string
 	// InsecureUnsigned lets a reference baseline be read without BaselineKeys,
 	// unverified, with a loud warning.
 	InsecureUnsigned bool
@@ -58,6 +63,13 @@ type Request struct {
 	// Key is the private key (PEM) that signs the attestation; "" leaves it
 	// unsigned.
 	Key string
+	// Keyless signs the attestation keyless instead of with Key: an
+	// ephemeral key, a Fulcio certificate for the CI job's OIDC identity
+	// (attest.IDToken finds its token through Getenv) and a Rekor entry.
+	Keyless bool
+	// FulcioURL and RekorURL are the Sigstore instance Keyless uses; ""
+	// is the public-good one.
+	FulcioURL, RekorURL string
 	// AttestationFormat is how the signed verdict is stored: bundle (the
 	// default, a Sigstore bundle as cosign v3 writes) or dsse.
 	AttestationFormat string
@@ -122,12 +134,9 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var signer *attest.Signer
-	if req.Key != "" {
-		var err error
-		if signer, err = attest.OpenSigner(ctx, req.Key, req.Getenv); err != nil {
-			return nil, err
-		}
+	signer, err := openSigner(ctx, req, format)
+	if err != nil {
+		return nil, err
 	}
 	ref, err := req.Client.ParseTagged(req.Reference, "")
 	if err != nil {
@@ -147,6 +156,7 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	baseline, err := ReadBaseline(ctx, BaselineRequest{
 		Client: client, Baseline: req.Baseline, Keys: req.BaselineKeys, InsecureUnsigned: req.InsecureUnsigned, Warn: req.Warn,
+		Identity: req.BaselineIdentity, TrustedRoot: req.TrustedRoot, Getenv: req.Getenv,
 	})
 	if err != nil {
 		return nil, err
@@ -192,6 +202,31 @@ func Run(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// openSigner opens what signs the attestation: req.Key, or, with
+// req.Keyless, a keyless signer holding the CI job's OIDC token. Nil
+// leaves the attestation unsigned.
+func openSigner(ctx context.Context, req Request, format attest.Format) (*attest.Signer, error) {
+	switch {
+	case req.Keyless && req.Key != "":
+		return nil, fault.Usagef("--keyless and --key both sign the attestation: give one")
+	case !req.Keyless && (req.FulcioURL != "" || req.RekorURL != ""):
+		return nil, fault.Usagef("--fulcio-url and --rekor-url are for --keyless signing")
+	case req.Keyless && req.NoAttest:
+		return nil, nil // nothing to sign: no token is asked for
+	case req.Keyless && format == attest.FormatDSSE:
+		return nil, fault.Usagef("--keyless keeps its certificate in a Sigstore bundle: use --attestation-format bundle (or cosign-v2), not dsse")
+	case req.Keyless:
+		token, _, err := attest.IDToken(ctx, req.Getenv, nil)
+		if err != nil {
+			return nil, err
+		}
+		return attest.NewKeylessSigner(attest.KeylessSigning{IDToken: token, FulcioURL: req.FulcioURL, RekorURL: req.RekorURL})
+	case req.Key != "":
+		return attest.OpenSigner(ctx, req.Key, req.Getenv)
+	}
+	return nil, nil
 }
 
 // Err is a fault.Denied error when the gate failed, a fault.Warned one

@@ -113,7 +113,7 @@ func TestPromoteRefusalsOnRegistry(t *testing.T) {
 	}{
 		{"failed", []string{"--metrics", worse, "--data", thresholds, "--key", key}, "is fail"},
 		{"unsigned", []string{"--metrics", eval}, "envelope is unsigned"},
-		{"foreign-signed", []string{"--metrics", eval, "--key", otherKey}, "signed by another key"},
+		{"foreign-signed", []string{"--metrics", eval, "--key", otherKey}, "its signature is from a different key"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := reg + "/" + repo("iris")

@@ -116,7 +116,7 @@ func noGateReason(sources []evidence, all []Attestation, verifier *attest.Verifi
 	}
 	key := "any key"
 	if verifier != nil {
-		key = "key " + verifier.KeyID()[:16]
+		key = verifier.Name()
 	}
 	return fmt.Sprintf("none of the %d gate attestations of %s counts with %s (%s)", len(all), strings.Join(whats, " or "), key, strings.Join(why, "; "))
 }

@@ -113,6 +113,9 @@ func GateLine(g *GateSummary) string {
 	if g.Subject != "" {
 		s += " on " + oci.ShortDigest(g.Subject)
 	}
+	if g.Verified && strings.HasPrefix(g.KeyID, "keyless ") {
+		return s + ", verified " + g.KeyID
+	}
 	if g.Verified {
 		return s + ", verified with key " + shortKey(g.KeyID)
 	}

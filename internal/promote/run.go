@@ -36,6 +36,11 @@ type RunRequest struct {
 	// KeyPath is the public key the gate attestation must verify with;
 	// empty means Config.Key (where the command line's --key already is).
 	KeyPath string
+	// Identity, when set, verifies the gate attestation keyless instead:
+	// signed by this identity, with a certificate chaining to TrustedRoot
+	// ("" is the public-good Sigstore instance). It wins over the key.
+	Identity    attest.Identity
+	TrustedRoot string
 	// Config holds the merged settings; nil means none (any environment
 	// name, no key, no model repository).
 	Config *config.Config
@@ -101,10 +106,9 @@ func Run(ctx context.Context, req RunRequest, opts ...Option) (*Result, error) {
 	if req.To != "" {
 		preq.Dest = client.Open(dst)
 	}
-	if key := cmp.Or(req.KeyPath, cfg.Key); key != "" {
-		if preq.Verifier, err = attest.OpenVerifier(ctx, key, req.Getenv); err != nil {
-			return nil, err
-		}
+	trust := attest.Trust{Key: cmp.Or(req.KeyPath, cfg.Key), Identity: req.Identity, TrustedRoot: req.TrustedRoot}
+	if preq.Verifier, err = attest.OpenTrust(ctx, trust, req.Getenv); err != nil {
+		return nil, err
 	}
 	if preq.ModelStores, err = modelStores(client, req.ModelRepo, cfg, req.Warn); err != nil {
 		return nil, err
