@@ -188,22 +188,12 @@ func TestActionManifests(t *testing.T) {
 			}
 			for name := range m.Inputs {
 				if !notFlags[name] && !flags[name] {
-					if pendingFlags[name] == verb {
-						t.Logf("%s: input %s is not a flag of this slipway %s yet; it is passed only when true", rel, name, verb)
-						continue
-					}
 					t.Errorf("%s: input %s is not a flag of slipway %s (flags: %s)", rel, name, verb, strings.Join(sortedKeys(flags), ", "))
 				}
 			}
 		})
 	}
 }
-
-// pendingFlags are boolean inputs whose flag (of the verb named) is being
-// added to slipway alongside the packagings: until it is there, the input
-// is not compared with the verb's flags. Each is passed only when true, so a
-// slipway without the flag is never handed it by default.
-var pendingFlags = map[string]string{"keyless": "gate", "rollback-on-failure": "promote"}
 
 var flagName = regexp.MustCompile(`(?m)^\s+(?:-[a-z], )?--([a-z0-9-]+)`)
 
