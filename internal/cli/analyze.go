@@ -16,6 +16,7 @@ import (
 	"github.com/slipwayhq/slipway/internal/metrics"
 	"github.com/slipwayhq/slipway/internal/promote"
 	"github.com/slipwayhq/slipway/internal/report"
+	"github.com/slipwayhq/slipway/internal/untrusted"
 )
 
 type analyzeOptions struct {
@@ -110,8 +111,8 @@ func analyzer(g *globalOptions, streams IO, prometheus, file string) promote.Ana
 		req := analysis.Request{Prometheus: prometheus, File: file, Vars: vars}
 		if !g.quiet {
 			req.Progress = func(name string, r analysis.Attempt) {
-				fmt.Fprintf(streams.Stderr, "slipway: analysis: %s: %s %s: %s\n", report.Terminal(name), r.Phase,
-					report.Terminal(report.Samples(r.Values)), report.Terminal(r.Message))
+				fmt.Fprintf(streams.Stderr, "slipway: analysis: %s: %s %s: %s\n", untrusted.Text(name), r.Phase,
+					untrusted.Text(report.Samples(r.Values)), untrusted.Text(r.Message))
 			}
 		}
 		return analysis.Run(ctx, req)

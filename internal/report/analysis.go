@@ -5,14 +5,13 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/jstemmer/go-junit-report/v2/junit"
 
 	"github.com/slipwayhq/slipway/internal/analysis"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/oci"
+	"github.com/slipwayhq/slipway/internal/untrusted"
 )
 
 // AnalysisFormats are the formats of a canary analysis report: analyze's
@@ -53,21 +52,21 @@ func AnalysisText(res *analysis.Result, color bool) string {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "%s %s  %s\n", p.paint(bold, "measurement "+Terminal(m.Name)), p.paint(phaseColors[m.Phase], string(m.Phase)), limits(m))
-		fmt.Fprintf(&b, "  query      %s\n", Terminal(oneLine(m.Query)))
-		fmt.Fprintf(&b, "  condition  %s\n", Terminal(m.Condition))
+		fmt.Fprintf(&b, "%s %s  %s\n", p.paint(bold, "measurement "+untrusted.Text(m.Name)), p.paint(phaseColors[m.Phase], string(m.Phase)), limits(m))
+		fmt.Fprintf(&b, "  query      %s\n", untrusted.Text(oneLine(m.Query)))
+		fmt.Fprintf(&b, "  condition  %s\n", untrusted.Text(m.Condition))
 		t := table{indent: "  ", right: []bool{true}}
 		t.add([]string{dim, dim, dim, dim, dim}, "RUN", "TIME", "PHASE", "VALUES", "DECISION")
 		for j, r := range m.Runs {
 			t.add([]string{"", "", phaseColors[r.Phase]}, strconv.Itoa(j+1), r.Time.UTC().Format("15:04:05Z"),
-				string(r.Phase), Terminal(Samples(r.Values)), Terminal(r.Message))
+				string(r.Phase), untrusted.Text(Samples(r.Values)), untrusted.Text(r.Message))
 		}
 		if len(m.Runs) == 0 {
 			t.add(nil, "-", "-", "-", "-", "not run: the analysis ended first")
 		}
 		t.render(&b, p)
 	}
-	fmt.Fprintf(&b, "\n%s %s\n", p.paint(bold+";"+phaseColors[res.Phase], "analysis "+string(res.Phase)+":"), Terminal(res.Summary()))
+	fmt.Fprintf(&b, "\n%s %s\n", p.paint(bold+";"+phaseColors[res.Phase], "analysis "+string(res.Phase)+":"), untrusted.Text(res.Summary()))
 	return b.String()
 }
 
@@ -93,18 +92,6 @@ func Samples(ss []analysis.Sample) string {
 		parts[i] = v
 	}
 	return strings.Join(parts, " ")
-}
-
-// Terminal makes text from Prometheus or the analysis file safe for a
-// terminal and a table: a control character (an escape, a tab, a newline)
-// becomes "?".
-func Terminal(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return '?'
-		}
-		return r
-	}, s)
 }
 
 var analysisHeadings = map[analysis.Phase]string{
