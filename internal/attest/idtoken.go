@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/fault"
 )
 
@@ -49,9 +50,11 @@ func IDToken(ctx context.Context, getenv func(string) string, client *http.Clien
 		return t, "the GitHub Actions OIDC token endpoint", err
 	case u != "" || bearer != "":
 		return "", "", fault.Usagef("--keyless: only one of %s and %s is set; GitHub Actions sets both for a job with `permissions: id-token: write`", EnvActionsTokenURL, EnvActionsToken)
-	case getenv("GITHUB_ACTIONS") == "true":
+	}
+	switch ci.Detect(getenv) {
+	case ci.GitHub:
 		return "", "", fault.Usagef("--keyless on GitHub Actions needs the job's OIDC token: give the job `permissions: id-token: write` (%s is not set)", EnvActionsTokenURL)
-	case getenv("GITLAB_CI") == "true":
+	case ci.GitLab:
 		return "", "", fault.Usagef("--keyless on GitLab CI needs an OIDC token in %s: add `id_tokens: {%s: {aud: sigstore}}` to the job", EnvIDToken, EnvIDToken)
 	}
 	return "", "", fault.Usagef("--keyless needs an OIDC identity token, and none was found: set %s, or run on GitHub Actions with `permissions: id-token: write`, or on GitLab CI with `id_tokens: {%s: {aud: sigstore}}`", EnvIDToken, EnvIDToken)
