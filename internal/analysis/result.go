@@ -141,6 +141,11 @@ func (r *Result) decide() {
 // Passed says whether the analysis let the release go on.
 func (r *Result) Passed() bool { return r.Phase == Successful }
 
+// JudgedBad says whether the analysis measured the release and decided
+// against it (Failed or Inconclusive): what --rollback-on-failure acts on.
+// Error is not: queries that kept failing say nothing about the release.
+func (r *Result) JudgedBad() bool { return r.Phase == Failed || r.Phase == Inconclusive }
+
 // Err is nil when the analysis succeeded, else an error naming each
 // measurement that decided against it and why: a runtime error when the
 // queries kept failing (Error: nothing was measured), else a denial.

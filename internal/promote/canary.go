@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/slipwayhq/slipway/internal/analysis"
 	"github.com/slipwayhq/slipway/internal/ci"
 	"github.com/slipwayhq/slipway/internal/config"
 	"github.com/slipwayhq/slipway/internal/oci"
@@ -25,7 +24,7 @@ import (
 func rollBackCanary(ctx context.Context, req RunRequest, cfg *config.Config, env config.Environment, stores []oci.Store,
 	digest string, res *Result, refusal error, opts []Option) error {
 	a := res.Analysis
-	if a == nil || (a.Phase != analysis.Failed && a.Phase != analysis.Inconclusive) {
+	if a == nil || !a.JudgedBad() {
 		return refusal
 	}
 	warn := func(s string) {

@@ -86,7 +86,7 @@ func Verify(ctx context.Context, req VerifyRequest, opts ...Option) (*VerifyResu
 		return nil, err
 	}
 	out := &VerifyResult{Result: res}
-	if !req.RollbackOnFailure || (res.Phase != analysis.Failed && res.Phase != analysis.Inconclusive) {
+	if !req.RollbackOnFailure || !res.JudgedBad() {
 		return out, nil
 	}
 	cur, err := current(ctx, store, req.Env)
