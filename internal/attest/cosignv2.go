@@ -1,7 +1,6 @@
 package attest
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -153,15 +152,9 @@ func findCosignV2(ctx context.Context, store oci.Store, subject v1.Hash, predica
 	fail := func(format string, args ...any) ([]Found, error) {
 		return []Found{{Descriptor: d, Err: fault.Runtimef("attestation %s (%s): "+format, append([]any{d.Digest, tag}, args...)...)}}, nil
 	}
-	if d.Size > maxManifest {
-		return fail("manifest is %d bytes; the limit is %d", d.Size, maxManifest)
-	}
-	raw, err := store.Manifest(ctx, d.Digest)
+	raw, err := readManifest(ctx, store, d)
 	if err != nil {
 		return fail("%v", err)
-	}
-	if h, _, err := v1.SHA256(bytes.NewReader(raw)); err != nil || h != d.Digest {
-		return fail("manifest content does not match its digest")
 	}
 	var m v1.Manifest
 	if err := json.Unmarshal(raw, &m); err != nil {

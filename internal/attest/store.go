@@ -150,15 +150,9 @@ func load(ctx context.Context, store oci.Store, subject v1.Hash, d v1.Descriptor
 		f.Err = fault.Runtimef("attestation %s: "+format, append([]any{d.Digest}, args...)...)
 		return f, true
 	}
-	if d.Size > maxManifest {
-		return fail("manifest is %d bytes; the limit is %d", d.Size, maxManifest)
-	}
-	raw, err := store.Manifest(ctx, d.Digest)
+	raw, err := readManifest(ctx, store, d)
 	if err != nil {
 		return fail("%w", err)
-	}
-	if h, _, err := v1.SHA256(bytes.NewReader(raw)); err != nil || h != d.Digest {
-		return fail("manifest content does not match its digest")
 	}
 	var m v1.Manifest
 	if err := json.Unmarshal(raw, &m); err != nil {
@@ -219,6 +213,22 @@ func loadBundle(ctx context.Context, store oci.Store, subject v1.Hash, d v1.Desc
 		f.PredicateType = peekPredicateType(f.Envelope)
 	}
 	return f, true
+}
+
+// readManifest reads the manifest d names, bounded in size and checked
+// against its digest: an attestation's store is anyone's to write.
+func readManifest(ctx context.Context, store oci.Store, d v1.Descriptor) ([]byte, error) {
+	if d.Size > maxManifest {
+		return nil, fmt.Errorf("manifest is %d bytes; the limit is %d", d.Size, maxManifest)
+	}
+	raw, err := store.Manifest(ctx, d.Digest)
+	if err != nil {
+		return nil, err
+	}
+	if h, _, err := v1.SHA256(bytes.NewReader(raw)); err != nil || h != d.Digest {
+		return nil, errors.New("manifest content does not match its digest")
+	}
+	return raw, nil
 }
 
 func readBlob(ctx context.Context, store oci.Store, d v1.Descriptor) ([]byte, error) {
