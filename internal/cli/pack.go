@@ -24,6 +24,7 @@ type packOptions struct {
 	lock     string
 	datasets []string
 	noCache  bool
+	noLocal  bool
 	mount    []string
 	group    string
 }
@@ -56,6 +57,7 @@ oci:.slipway/<name>. The pinned reference is the last line of stdout.`,
 	f.StringVar(&o.to, "to", "", "destination: registry repository or oci:DIR (default <registry>/<name> with the registry setting, else oci:.slipway/<name>)")
 	f.StringVar(&o.lock, "lock", "", "lock file to write (default DIR/"+modelpack.LockFileName+")")
 	f.StringArrayVar(&o.datasets, "dataset", nil, "extra file or folder to pack as a dataset (repeatable)")
+	f.BoolVar(&o.noLocal, "no-local", false, "with --to a registry: upload the large files straight from DIR, hashing them on the way, and keep no copy in the local store (for runners short of disk; a re-run skips what the registry holds)")
 	f.BoolVar(&o.noCache, "no-cache", false, "read every file even when the hash cache says it is unchanged")
 	f.StringVar(&o.group, "group-below", "", "let the files of one role in one sub-folder that are each smaller than this size (e.g. 64KiB) share one layer named by the folder (default: one layer per file)")
 	f.StringArrayVar(&o.mount, "mount-from", nil, "repository of the same registry that may hold these blobs already (default: the lock's previous repository)")
@@ -80,7 +82,7 @@ func runPack(cmd *cobra.Command, g *globalOptions, o *packOptions, streams IO, d
 	started := time.Now()
 	res, err := modelpack.PackModel(cmd.Context(), modelpack.PackRequest{
 		Client: g.client, Dir: dir, Name: g.cfg.Model, Version: o.version, Bump: o.bump,
-		To: o.to, DefaultRepository: g.cfg.Repository, Lock: cmp.Or(o.lock, modelpack.DefaultLock(dir)), Datasets: o.datasets, GroupBelow: groupBelow,
+		To: o.to, NoLocal: o.noLocal, DefaultRepository: g.cfg.Repository, Lock: cmp.Or(o.lock, modelpack.DefaultLock(dir)), Datasets: o.datasets, GroupBelow: groupBelow,
 		Cache: cache, MountFrom: o.mount, Epoch: time.Unix(epoch, 0), Progress: g.progress(streams),
 	})
 	if err != nil {

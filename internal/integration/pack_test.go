@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -62,6 +63,47 @@ func TestPackToRegistry(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(lock), `"reference": "`+dst+`:1.0.0"`)
 	assert.Contains(t, string(lock), `"digest": "`+digestOf(raw)+`"`)
+}
+
+// TestPackNoLocalToRegistry packs a model with a 9 MiB weight file straight
+// to the registry without a local copy: skopeo reads back the same
+// artifact, byte for byte, as a pack that stages it, and the pack leaves
+// no local store and no temporary layout behind.
+func TestPackNoLocalToRegistry(t *testing.T) {
+	reg := env(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	model := filepath.Join(t.TempDir(), "big")
+	require.NoError(t, os.MkdirAll(model, 0o755))
+	weights := make([]byte, 9<<20)
+	_, err := rand.Read(weights)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(model, "model.safetensors"), weights, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(model, "README.md"), []byte("---\nname: big\nlicense: mit\n---\n# big\n"), 0o644))
+
+	staged := mustSlipway(t, "pack", model, "--version", "1.0.0", "--to", "oci:staged", "--lock", "staged.lock")
+	_, wantDigest, _ := strings.Cut(staged.lastLine(), "@")
+
+	dst := reg + "/" + repo("big")
+	r := mustSlipway(t, "pack", model, "--version", "1.0.0", "--to", dst, "--no-local", "--lock", "big.lock")
+	assert.Equal(t, dst+"@"+wantDigest, r.lastLine(), "pinned reference of a pack without a local copy\n%s", r)
+	assert.NoDirExists(t, ".slipway", "a pack without a local copy made the local store")
+	left, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	assert.Empty(t, left, "temporary files left behind")
+
+	m, raw := skopeoManifest(t, dst+":1.0.0")
+	assert.Equal(t, wantDigest, digestOf(raw), "digest of the manifest skopeo reads")
+	layer := layerWith(t, m, "model.safetensors")
+	layout := filepath.Join(t.TempDir(), "layout")
+	registrytest.Skopeo(t, "copy", "--src-tls-verify=false", "docker://"+dst+":1.0.0", "oci:"+layout+":1.0.0")
+	got, err := os.ReadFile(filepath.Join(layout, "blobs", "sha256", strings.TrimPrefix(layer.Digest, "sha256:")))
+	require.NoError(t, err, "weight blob in the layout skopeo wrote")
+	assert.True(t, bytes.Equal(weights, got), "weight blob (%d bytes) differs from model.safetensors (%d bytes)", len(got), len(weights))
+
+	// Given a local layout, the flag is a usage error (exit 2).
+	r = wantExit(t, 2, "pack", model, "--version", "1.0.0", "--to", "oci:elsewhere", "--no-local")
+	assert.Contains(t, r.stderr, "--no-local")
 }
 
 // TestPackVersionsAreImmutable re-packs a version: the same bytes are a no-op,

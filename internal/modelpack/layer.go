@@ -115,12 +115,16 @@ func (p *packer) buildRaw(pl layerPlan) (builtLayer, error) {
 	st := statOf(fi)
 	out := builtLayer{}
 	digest, size, ok := p.o.Cache.lookup("file:"+s.Abs, st)
+	direct := p.direct(st)
 	var h v1.Hash
 	if ok {
 		h, err = v1.NewHash(digest)
-		ok = err == nil && p.store.HasBlob(h)
+		ok = err == nil && (direct || p.store.HasBlob(h))
 	}
 	if ok {
+		if direct {
+			p.o.Direct.Known(s.Abs, h)
+		}
 		out.cached = 1
 		p.progress(size)
 	} else {
@@ -141,8 +145,15 @@ func (p *packer) buildRaw(pl layerPlan) (builtLayer, error) {
 	return out, nil
 }
 
+// direct says whether a file of stat st packed as a layer of its own goes
+// to Direct instead of the store.
+func (p *packer) direct(st fileStat) bool {
+	return p.o.Direct != nil && st.Size >= StreamMinSize
+}
+
 // ingest copies the file s, whose stat was st, into the store, and offers
-// it to Streaming first when its digest is not known.
+// it to Streaming first when its digest is not known; or hands it to
+// Direct, which the store never sees.
 func (p *packer) ingest(s source, st fileStat, known bool) (v1.Hash, int64, error) {
 	start := time.Now()
 	f, err := os.Open(s.Abs)
@@ -151,10 +162,16 @@ func (p *packer) ingest(s source, st fileStat, known bool) (v1.Hash, int64, erro
 	}
 	defer f.Close()
 	streamed := func(v1.Hash, error) {}
-	if p.o.Streaming != nil && !known && st.Size >= StreamMinSize {
+	if p.o.Streaming != nil && !known && st.Size >= StreamMinSize && !p.direct(st) {
 		streamed = p.o.Streaming(s.Abs, st.Size)
 	}
-	h, size, err := p.store.IngestFile(f, p.progress)
+	var h v1.Hash
+	size := st.Size
+	if p.direct(st) {
+		h, err = p.o.Direct.Send(f, st.Size, p.progress)
+	} else {
+		h, size, err = p.store.IngestFile(f, p.progress)
+	}
 	if err != nil {
 		err = fmt.Errorf("packing %s: %w", s.Rel, err)
 	} else {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -53,6 +54,24 @@ type PackOptions struct {
 	// function it returns is told the digest once the file is hashed, or the
 	// error that stopped the pack.
 	Streaming func(path string, size int64) func(v1.Hash, error)
+	// Direct, when set, takes the files of at least StreamMinSize bytes
+	// that are packed as a layer of their own in place of the store, which
+	// then never holds them (see Direct).
+	Direct Direct
+}
+
+// Direct takes a pack's large single-file layers instead of the staging
+// store: an upload straight from the model folder, or a pass that only
+// hashes (to learn a digest without sending or copying anything).
+type Direct interface {
+	// Send reads the size bytes of f once, hashing them (and sending
+	// them on the way, for an upload), tells read how many bytes it read,
+	// and returns their digest.
+	Send(f *os.File, size int64, read func(int64)) (v1.Hash, error)
+	// Known is told the digest the hash cache gave for the file at path,
+	// which is not read: a Direct that uploads sends it from there if the
+	// destination does not hold it.
+	Known(path string, h v1.Hash)
 }
 
 // StreamMinSize is the smallest file Streaming is told of: below it, asking
@@ -116,11 +135,14 @@ func Pack(ctx context.Context, store oci.LayoutStore, o PackOptions) (*Packed, e
 			return err
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+	// What was hashed before a failure is saved too: a re-run (a resumed
+	// upload) does not read it again.
+	err = g.Wait()
+	if serr := o.Cache.Save(); serr != nil && err == nil {
+		err = fmt.Errorf("saving hash cache: %w", serr)
 	}
-	if err := o.Cache.Save(); err != nil {
-		return nil, fmt.Errorf("saving hash cache: %w", err)
+	if err != nil {
+		return nil, err
 	}
 
 	res := &Packed{Name: meta.Name, Version: o.Version}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
@@ -37,6 +38,11 @@ type PackRequest struct {
 	// Staging is the local layout folder that stages a registry
 	// destination ("" means the local store, .slipway/<name>).
 	Staging string
+	// NoLocal, with a registry destination, keeps no local copy of the
+	// large files (PackDirect): each is hashed on its way from the model
+	// folder to the registry. The rest is staged in a temporary layout
+	// that is removed when the pack ends; the local store is not touched.
+	NoLocal bool
 	// Lock is the lock file to write ("" writes none); the lock already
 	// there lends its repository to MountFrom.
 	Lock string
@@ -112,24 +118,19 @@ func PackModel(ctx context.Context, req PackRequest) (*PackResult, error) {
 	if dstRef.Identifier() != "" {
 		return nil, fault.Usagef("--to %s: give a repository without tag or digest; the version comes from --version or --bump", to)
 	}
-	// The local store doubles as the staging area for a registry destination:
-	// an interrupted push resumes from it, and unchanged files are not re-read.
-	localRef := dstRef
-	if !dstRef.IsLayout() {
-		staging := LocalStore(name)
-		if req.Staging != "" {
-			staging = oci.LayoutPrefix + req.Staging
-		}
-		if localRef, err = req.Client.Parse(staging); err != nil {
-			return nil, err
-		}
+	if req.NoLocal && dstRef.IsLayout() {
+		return nil, fault.Usagef("--no-local: %s is a local layout; give --to a registry repository", to)
 	}
+	local, cleanup, err := stagingStore(req, dstRef, name)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
 	mount, err := req.Client.MountFrom(slices.Concat(req.MountFrom, previousRepository(req.Client, req.Lock)))
 	if err != nil {
 		return nil, err
 	}
 	client := req.Client.For(dstRef)
-	local := oci.OpenLayout(localRef.Layout)
 	var dst oci.Store = local
 	packBar, pushBar := req.Progress.Start("pack", 0), (*progress.Bar)(nil)
 	if !dstRef.IsLayout() {
@@ -154,11 +155,19 @@ func PackModel(ctx context.Context, req PackRequest) (*PackResult, error) {
 		Dir: req.Dir, Name: name, Datasets: req.Datasets, GroupBelow: req.GroupBelow,
 		Epoch: req.Epoch, Cache: req.Cache, Progress: packBar,
 	}
+	// A pack that must learn its digest before it may send anything reads
+	// the large files without copying them when nothing is kept locally.
+	hashing := func(o PackOptions) PackOptions {
+		if req.NoLocal {
+			o.Direct = hashOnly{}
+		}
+		return o
+	}
 	var packed *Packed
 	if req.Bump != "" {
 		// A bump of what did not change would give the same files a new
 		// version: when the latest version is these very bytes, keep it.
-		if packed, err = sameAsLatest(ctx, local, dst, opts); err != nil {
+		if packed, err = sameAsLatest(ctx, local, dst, hashing(opts)); err != nil {
 			packBar.Finish()
 			return nil, err
 		}
@@ -177,10 +186,13 @@ func PackModel(ctx context.Context, req PackRequest) (*PackResult, error) {
 			packBar.Finish()
 			return nil, err
 		}
-		if stream != nil {
+		switch {
+		case stream != nil && req.NoLocal:
+			packed, err = PackDirect(ctx, local, stream, opts, pushBar.SetTotal)
+		case stream != nil:
 			packed, err = PackStreaming(ctx, local, stream, opts, pushBar.SetTotal)
-		} else {
-			packed, err = Pack(ctx, local, opts)
+		default:
+			packed, err = Pack(ctx, local, hashing(opts))
 		}
 		if err == nil && stream == nil {
 			pushBar.SetTotal(packed.TotalBytes)
@@ -211,6 +223,34 @@ func PackModel(ctx context.Context, req PackRequest) (*PackResult, error) {
 		Tag: lock.Reference, Digest: lock.Digest, Unchanged: unchanged, Files: packed.Files,
 		Size: packed.TotalBytes, BytesRead: packed.BytesRead, FilesCached: packed.FilesCached, Lock: req.Lock,
 	}, nil
+}
+
+// stagingStore is where a pack to dstRef stages the artifact: dstRef
+// itself when it is a local layout; for a registry, the local store (or
+// req.Staging), from which an interrupted push resumes and unchanged
+// files are not re-read; with req.NoLocal, a temporary layout that
+// cleanup removes.
+func stagingStore(req PackRequest, dstRef oci.Ref, name string) (store oci.LayoutStore, cleanup func(), err error) {
+	cleanup = func() {}
+	switch {
+	case dstRef.IsLayout():
+		return oci.OpenLayout(dstRef.Layout), cleanup, nil
+	case req.NoLocal:
+		dir, err := os.MkdirTemp("", "slipway-pack-")
+		if err != nil {
+			return nil, nil, fmt.Errorf("staging the pack: %w", err)
+		}
+		return oci.OpenStaging(dir), func() { os.RemoveAll(dir) }, nil
+	}
+	staging := LocalStore(name)
+	if req.Staging != "" {
+		staging = oci.LayoutPrefix + req.Staging
+	}
+	ref, err := req.Client.Parse(staging)
+	if err != nil {
+		return nil, nil, err
+	}
+	return oci.OpenLayout(ref.Layout), cleanup, nil
 }
 
 // sameAsLatest packs opts as the latest version in dst and returns the

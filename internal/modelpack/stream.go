@@ -2,7 +2,11 @@ package modelpack
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"hash"
 	"io"
 	"os"
 	"sync"
@@ -11,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/slipwayhq/slipway/internal/oci"
+	"github.com/slipwayhq/slipway/internal/progress"
 )
 
 // uploadJobs is how many blobs travel to the registry at once while the
@@ -35,6 +40,32 @@ func PackStreaming(ctx context.Context, local oci.LayoutStore, dst oci.BlobWrite
 	if s, ok := dst.(oci.BlobStreamer); ok {
 		o.Streaming = func(path string, size int64) func(v1.Hash, error) { return u.stream(s, path, size) }
 	}
+	return u.pack(local, o, cancel)
+}
+
+// PackDirect is PackStreaming without the staged copy of the large files:
+// each file of at least StreamMinSize bytes packed as a layer of its own is
+// read once from the model folder, hashed on its way to dst, and never
+// written locally (the hash cache's digest for an unchanged one is checked
+// with HEAD and the file read only when dst lacks it). local stages the
+// rest: the config, tar layers, small files and the manifest. An
+// interrupted pack resumes from dst: what it committed is not sent again.
+func PackDirect(ctx context.Context, local oci.LayoutStore, dst oci.BlobWriter, o PackOptions, pushTotal func(int64)) (*Packed, error) {
+	s, ok := dst.(oci.BlobStreamer)
+	if !ok {
+		return nil, fmt.Errorf("%T cannot take a blob before its digest is known", dst)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	u := newBlobUploader(ctx, local, dst, pushTotal)
+	o.Built = u.start
+	o.Direct = &directUpload{u: u, dst: s}
+	return u.pack(local, o, cancel)
+}
+
+// pack runs Pack with o, whose hooks feed u, and waits for u's uploads;
+// cancel stops them when the pack fails.
+func (u *blobUploader) pack(local oci.LayoutStore, o PackOptions, cancel context.CancelFunc) (*Packed, error) {
 	packed, perr := Pack(u.ctx, local, o)
 	if perr != nil {
 		cancel() // the pack failed: stop the uploads too
@@ -61,16 +92,17 @@ type blobUploader struct {
 	slots chan struct{}
 	total func(int64)
 
-	mu    sync.Mutex
-	seen  map[v1.Hash]bool
-	bytes int64
+	mu      sync.Mutex
+	seen    map[v1.Hash]bool
+	sources map[v1.Hash]string // blobs that are not in local: the files they are read from
+	bytes   int64
 }
 
 func newBlobUploader(ctx context.Context, local oci.LayoutStore, dst oci.BlobWriter, total func(int64)) *blobUploader {
 	g, gctx := errgroup.WithContext(ctx)
 	return &blobUploader{
 		ctx: gctx, g: g, local: local, dst: dst, total: total,
-		slots: make(chan struct{}, uploadJobs), seen: map[v1.Hash]bool{},
+		slots: make(chan struct{}, uploadJobs), seen: map[v1.Hash]bool{}, sources: map[v1.Hash]string{},
 	}
 }
 
@@ -120,7 +152,14 @@ func (u *blobUploader) release() { <-u.slots }
 // send uploads desc's blob from the staging store. The store's error names
 // the registry and the blob.
 func (u *blobUploader) send(desc v1.Descriptor) error {
-	return u.dst.WriteBlob(u.ctx, desc, func() (io.ReadCloser, error) { return u.local.UploadBlob(desc.Digest) })
+	u.mu.Lock()
+	path, direct := u.sources[desc.Digest]
+	u.mu.Unlock()
+	open := func() (io.ReadCloser, error) { return u.local.UploadBlob(desc.Digest) }
+	if direct {
+		open = func() (io.ReadCloser, error) { return os.Open(path) }
+	}
+	return u.dst.WriteBlob(u.ctx, desc, open)
 }
 
 // stream starts uploading the file at path, size bytes, before its digest is
@@ -168,3 +207,99 @@ func (u *blobUploader) stream(dst oci.BlobStreamer, path string, size int64) fun
 
 // wait returns once every queued upload has ended, with the first error.
 func (u *blobUploader) wait() error { return u.g.Wait() }
+
+// directUpload is the Direct of PackDirect: it uploads each large file from
+// the model folder while hashing it.
+type directUpload struct {
+	u   *blobUploader
+	dst oci.BlobStreamer
+}
+
+// Send streams f to the registry as it hashes it and commits the upload
+// under the digest (the registry checks the bytes against it). If the
+// stream fails, the file is hashed again and sent the usual way (HEAD,
+// mount, upload with retries), read from its path.
+func (d *directUpload) Send(f *os.File, size int64, read func(int64)) (v1.Hash, error) {
+	u := d.u
+	if err := u.acquire(); err != nil {
+		return v1.Hash{}, err
+	}
+	hr := newHashingReader(progress.Reader(io.LimitReader(f, size), read))
+	err := d.dst.StreamBlob(u.ctx, size, hr, func() (v1.Hash, error) { return hr.digest(f.Name(), size) })
+	u.release()
+	if err == nil {
+		h, _ := hr.digest(f.Name(), size)
+		u.mark(h, size)
+		return h, nil
+	}
+	if u.ctx.Err() != nil {
+		return v1.Hash{}, u.ctx.Err()
+	}
+	if _, serr := f.Seek(0, io.SeekStart); serr != nil {
+		return v1.Hash{}, err
+	}
+	h, herr := hashOnly{}.Send(f, size, nil)
+	if herr != nil {
+		return v1.Hash{}, herr
+	}
+	d.Known(f.Name(), h)
+	if !u.mark(h, size) {
+		return h, nil
+	}
+	if err := u.acquire(); err != nil {
+		return v1.Hash{}, err
+	}
+	defer u.release()
+	return h, u.send(v1.Descriptor{Digest: h, Size: size})
+}
+
+// Known records that the blob h is read from the file at path.
+func (d *directUpload) Known(path string, h v1.Hash) {
+	d.u.mu.Lock()
+	defer d.u.mu.Unlock()
+	d.u.sources[h] = path
+}
+
+// hashOnly is the Direct that only hashes: a pack that must learn its
+// digest before it may send anything (the version exists already) reads
+// each large file once and copies it nowhere.
+type hashOnly struct{}
+
+func (hashOnly) Send(f *os.File, size int64, read func(int64)) (v1.Hash, error) {
+	var r io.Reader = io.LimitReader(f, size)
+	if read != nil {
+		r = progress.Reader(r, read)
+	}
+	hr := newHashingReader(r)
+	if _, err := io.CopyBuffer(io.Discard, hr, make([]byte, 1<<20)); err != nil {
+		return v1.Hash{}, fmt.Errorf("reading %s: %w", f.Name(), err)
+	}
+	return hr.digest(f.Name(), size)
+}
+
+func (hashOnly) Known(string, v1.Hash) {}
+
+// hashingReader hashes and counts what is read through it.
+type hashingReader struct {
+	r io.Reader
+	h hash.Hash
+	n int64
+}
+
+func newHashingReader(r io.Reader) *hashingReader { return &hashingReader{r: r, h: sha256.New()} }
+
+func (hr *hashingReader) Read(p []byte) (int, error) {
+	n, err := hr.r.Read(p)
+	hr.h.Write(p[:n])
+	hr.n += int64(n)
+	return n, err
+}
+
+// digest is the digest of the size bytes read from the file at path; an
+// error when fewer came (the file shrank while it was read).
+func (hr *hashingReader) digest(path string, size int64) (v1.Hash, error) {
+	if hr.n != size {
+		return v1.Hash{}, fmt.Errorf("%s: read %d bytes of %d: the file changed while it was packed", path, hr.n, size)
+	}
+	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(hr.h.Sum(nil))}, nil
+}

@@ -40,9 +40,12 @@ const annotationSubject = "dev.slipway.subject"
 // of it holds an exclusive lock on the file .slipway.lock (lock.go), so
 // concurrent processes packing into one store cannot lose each other's tags.
 type layoutStore struct {
-	dir   string
-	mu    sync.Mutex // serialises index.json updates within this process
-	sweep sync.Once  // removes abandoned temporary files on the first write
+	dir string
+	// sparse lets a manifest name blobs the layout does not hold: they
+	// are in the destination the layout stages for (OpenStaging).
+	sparse bool
+	mu     sync.Mutex // serialises index.json updates within this process
+	sweep  sync.Once  // removes abandoned temporary files on the first write
 }
 
 var _ Store = (*layoutStore)(nil)
@@ -73,6 +76,11 @@ type LayoutStore interface {
 
 // OpenLayout opens (creating on first write) the layout in dir.
 func OpenLayout(dir string) LayoutStore { return &layoutStore{dir: dir} }
+
+// OpenStaging opens a layout in dir that stages a push whose largest blobs
+// go to the destination without it: its manifests may name blobs it does
+// not hold. It is for one command's temporary use, never a store to keep.
+func OpenStaging(dir string) LayoutStore { return &layoutStore{dir: dir, sparse: true} }
 
 func (s *layoutStore) Ref() Ref { return Ref{Layout: s.dir} }
 
@@ -307,7 +315,7 @@ func (s *layoutStore) addDescriptor(ctx context.Context, desc v1.Descriptor, raw
 		annotations = map[string]string{annotationSubject: sub}
 	}
 	update := func(im *v1.IndexManifest) error {
-		if missing, ok := s.missingBlob(raw); ok {
+		if missing, ok := s.missingBlob(raw); ok && !s.sparse {
 			// Checked under the lock gc holds while it removes: a tag never
 			// names a manifest whose blobs are gone.
 			return fault.Runtimef("manifest %s names %s, which is not in %s (removed by slipway gc while this write ran?): run the command again", desc.Digest, missing, s.Ref())
