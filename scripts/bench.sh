@@ -20,6 +20,9 @@
 #   SLIPWAY_BENCH_RUNS    runs per measurement (5)
 #   SLIPWAY_BENCH_COLD=0  keep the page cache (warm runs) even where it could be dropped
 #   SLIPWAY_BENCH_GO=0    skip the Go benchmarks
+#   SLIPWAY_BENCH_UPSTREAM=1  also time the registry rows against the upstream
+#                         Distribution release (go install'ed, built with this Go,
+#                         whose SHA-256 uses the CPU's SHA extensions), beside Debian's
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -41,7 +44,8 @@ oras=$bench_dir/bin/oras
 REGISTRY_PACKAGES+=(time:/usr/bin/time)
 
 work=""
-trap 'registry_down; [[ -z $work ]] || rm -rf "$work"' EXIT
+upstream_pid=""
+trap '[[ -z $upstream_pid ]] || kill "$upstream_pid" 2>/dev/null; registry_down; [[ -z $work ]] || rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -91,6 +95,38 @@ install_oras() {
 	fi
 	log "installing oras $oras_version into $bench_dir/bin"
 	GOBIN=$bench_dir/bin go install "oras.land/oras/cmd/oras@$oras_version" || die "go install oras@$oras_version failed"
+}
+
+# upstream_up installs (once) and starts the upstream Distribution registry on
+# a free port, with its data in the run folder, and sets upstream to its host:port.
+upstream_version=v3.1.2
+upstream=""
+upstream_up() {
+	local bin=$bench_dir/bin/registry dir=$work/upstream port
+	if [[ ! -x $bin ]] || ! "$bin" --version 2>/dev/null | grep -q "${upstream_version}"; then
+		log "installing the Distribution registry $upstream_version into $bench_dir/bin"
+		GOBIN=$bench_dir/bin go install "github.com/distribution/distribution/v3/cmd/registry@$upstream_version" ||
+			die "go install distribution/v3/cmd/registry@$upstream_version failed"
+	fi
+	port=$(pick_port "" 5200) || exit 1
+	mkdir -p "$dir/data"
+	cat >"$dir/config.yml" <<-EOF
+		version: 0.1
+		log: {level: error}
+		storage:
+		  filesystem: {rootdirectory: $dir/data}
+		http:
+		  addr: 127.0.0.1:$port
+	EOF
+	OTEL_TRACES_EXPORTER=none "$bin" serve "$dir/config.yml" >"$dir/log" 2>&1 </dev/null &
+	upstream_pid=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		curl -fsS -o /dev/null "http://127.0.0.1:$port/v2/" 2>/dev/null && break
+		sleep 0.1
+	done
+	curl -fsS -o /dev/null "http://127.0.0.1:$port/v2/" || die "the upstream registry did not start: $(cat "$dir/log")"
+	upstream=127.0.0.1:$port
 }
 
 # --- timing -----------------------------------------------------------------------
@@ -200,6 +236,7 @@ else
 fi
 registry_up
 reg=$SLIPWAY_TEST_REGISTRY
+[[ ${SLIPWAY_BENCH_UPSTREAM:-0} == 0 ]] || upstream_up
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 if [[ ${SLIPWAY_BENCH_GO:-1} != 0 ]]; then
@@ -243,6 +280,20 @@ for ((i = 1; i <= runs; i++)); do
 	# Folder to registry in one command, both cold: pack --to stages in the local
 	# store, then pushes.
 	SLIPWAY_CACHE_DIR=$run/cache-e2e timed slipway-e2e "$run/e2e" "$slipway" pack "$model" --version "$version" --to "$reg/bench/e2e-$i"
+	# The same with no local copy: each weight file is hashed on its way.
+	mkdir -p "$run/direct"
+	SLIPWAY_CACHE_DIR=$run/cache-direct timed slipway-direct "$run/direct" "$slipway" pack "$model" --version "$version" \
+		--to "$reg/bench/direct-$i" --no-local
+
+	if [[ -n $upstream ]]; then
+		mkdir -p "$run/e2e-up" "$run/direct-up"
+		timed oras-push-up "$model" "$oras" push --plain-http "$upstream/bench/oras-$i:$version" --artifact-type "$artifact_type" \
+			"${model_files[0]}:$weight_type" "${model_files[1]}:$weight_type" config.json README.md
+		SLIPWAY_CACHE_DIR=$run/cache-e2e-up timed slipway-e2e-up "$run/e2e-up" "$slipway" pack "$model" --version "$version" \
+			--to "$upstream/bench/e2e-$i"
+		SLIPWAY_CACHE_DIR=$run/cache-direct-up timed slipway-direct-up "$run/direct-up" "$slipway" pack "$model" --version "$version" \
+			--to "$upstream/bench/direct-$i" --no-local
+	fi
 	rm -rf "$run"
 done
 
@@ -250,6 +301,11 @@ row "a. pack, cold hash cache (vs oras layout)" slipway-pack oras-layout 0.5
 row "b. push to registry (vs oras push)" slipway-push oras-push 0.8
 row "c. re-pack unchanged (vs first pack)" slipway-repack slipway-pack 0.05
 row "   pack --to registry (vs oras push)" slipway-e2e oras-push 0.8
+row "   pack --to --no-local (vs oras push)" slipway-direct oras-push 0.8
+if [[ -n $upstream ]]; then
+	row "   upstream registry: pack --to" slipway-e2e-up oras-push-up 0.8
+	row "   upstream registry: pack --to --no-local" slipway-direct-up oras-push-up 0.8
+fi
 rss_row "d. peak RSS of pack (vs oras layout)" slipway-pack oras-layout
 rss_row "d. peak RSS of push (vs oras push)" slipway-push oras-push
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -268,7 +324,7 @@ $(printf '%s\n' "${rows[@]}")
 CPU seconds (user+sys, median), less sensitive than wall time to other work on the machine:
   pack: slipway $(stat_of slipway-pack cpu), oras $(stat_of oras-layout cpu); re-pack: slipway $(stat_of slipway-repack cpu)
   push: slipway $(stat_of slipway-push cpu) + registry $(stat_of slipway-push registry), oras $(stat_of oras-push cpu) + registry $(stat_of oras-push registry)
-  pack --to registry: slipway $(stat_of slipway-e2e cpu) + registry $(stat_of slipway-e2e registry)
+  pack --to registry: slipway $(stat_of slipway-e2e cpu) + registry $(stat_of slipway-e2e registry); with --no-local: slipway $(stat_of slipway-direct cpu) + registry $(stat_of slipway-direct registry)
 
 reference for 1 GiB: sha256sum (coreutils, one core) $(stat_of sha256sum median) s median, $(stat_of sha256sum best) s best; cp $(stat_of cp median) s median, $(stat_of cp best) s best
 EOF
