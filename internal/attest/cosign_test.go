@@ -206,6 +206,16 @@ func TestCosignV2Form(t *testing.T) {
 		res, err := attest.VerifyAttestation(ctx, attest.VerifyRequest{Client: oci.Client{}, Reference: repo + ":1.0.0", Key: pub})
 		require.NoError(t, err, "Slipway reads its own .att")
 		assert.Equal(t, "pass", res.Gate.Decision, "the newer verdict")
+
+		// Copied to another repository (push, promote --to), the .att tag
+		// goes along and cosign verifies it there.
+		copyRef, err := oci.ParseRef(host+"/acme/slipway-att-copy", false)
+		require.NoError(t, err)
+		require.NoError(t, oci.Copy(ctx, store, oci.Client{}.Open(copyRef), desc, "1.0.0"))
+		out, err = exec.Command(cosign, "verify-attestation", "--key", pub, "--insecure-ignore-tlog",
+			"--allow-http-registry", "--allow-insecure-registry", "--type", attest.PredicateGate,
+			copyRef.String()+"@"+desc.Digest.String()).CombinedOutput()
+		require.NoError(t, err, "cosign verify-attestation of the copied .att tag:\n%s", out)
 	})
 
 	t.Run("Slipway verifies cosign's .att", func(t *testing.T) {

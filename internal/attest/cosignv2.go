@@ -45,9 +45,7 @@ const (
 )
 
 // CosignV2Tag is the tag cosign v2 keeps digest's attestations under.
-func CosignV2Tag(digest v1.Hash) string {
-	return digest.Algorithm + "-" + digest.Hex + ".att"
-}
+func CosignV2Tag(digest v1.Hash) string { return oci.CosignTag(digest, "att") }
 
 // rekorBundle is cosign v2's dev.sigstore.cosign/bundle annotation.
 type rekorBundle struct {

@@ -238,3 +238,51 @@ func TestLayoutTagMoveKeepsOldManifest(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"production"}, tags)
 }
+
+// TestCopyCarriesCosignTags: the tags cosign keeps attachments under
+// (sha256-<hex>.att, .sig) travel with the artifact, and a tag in dst
+// holding a layer src's lacks is kept rather than overwritten.
+func TestCopyCarriesCosignTags(t *testing.T) {
+	ctx := context.Background()
+	local := OpenLayout(t.TempDir())
+	img := randomImage(t)
+	require.NoError(t, local.WriteImage(ctx, img, "1.0.0"))
+	desc, err := local.Resolve(ctx, "1.0.0")
+	require.NoError(t, err)
+	att, sig := randomImage(t), randomImage(t)
+	require.NoError(t, local.WriteImage(ctx, att, CosignTag(desc.Digest, "att")))
+	require.NoError(t, local.WriteImage(ctx, sig, CosignTag(desc.Digest, "sig")))
+
+	host := registrytest.InProcess(t)
+	dstRef, err := ParseRef(host+"/acme/model", false)
+	require.NoError(t, err)
+	dst := Open(dstRef)
+	require.NoError(t, Copy(ctx, local, dst, desc, "1.0.0"))
+	for kind, want := range map[string]v1.Image{"att": att, "sig": sig} {
+		d, err := dst.Resolve(ctx, CosignTag(desc.Digest, kind))
+		require.NoError(t, err, "the .%s tag in the registry", kind)
+		h, _ := want.Digest()
+		assert.Equal(t, h, d.Digest, "the .%s tag names what it named in the source", kind)
+	}
+	_, err = dst.Resolve(ctx, CosignTag(desc.Digest, "sbom"))
+	assert.ErrorIs(t, err, ErrNotFound, "a .sbom tag the source lacks")
+
+	// src's .att gains a layer (cosign appends): the copy moves dst's tag.
+	grown, err := mutate.AppendLayers(att, static.NewLayer([]byte(`{"more":1}`), "application/vnd.dsse.envelope.v1+json"))
+	require.NoError(t, err)
+	require.NoError(t, local.WriteImage(ctx, grown, CosignTag(desc.Digest, "att")))
+	require.NoError(t, Copy(ctx, local, dst, desc, "1.0.0"))
+	d, err := dst.Resolve(ctx, CosignTag(desc.Digest, "att"))
+	require.NoError(t, err)
+	gh, _ := grown.Digest()
+	assert.Equal(t, gh, d.Digest, "a .att tag src grew is copied over dst's")
+
+	// dst's .att holds a layer src's lacks: dst keeps its own.
+	own := randomImage(t)
+	require.NoError(t, dst.WriteImage(ctx, own, CosignTag(desc.Digest, "att")))
+	require.NoError(t, Copy(ctx, local, dst, desc, "1.0.0"))
+	d, err = dst.Resolve(ctx, CosignTag(desc.Digest, "att"))
+	require.NoError(t, err)
+	oh, _ := own.Digest()
+	assert.Equal(t, oh, d.Digest, "a .att tag of dst's own is not overwritten")
+}
