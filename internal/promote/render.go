@@ -6,11 +6,10 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/slipwayhq/slipway/internal/oci"
 	"github.com/slipwayhq/slipway/internal/report"
+	"github.com/slipwayhq/slipway/internal/untrusted"
 )
 
 // WriteHistory writes records as the history table, in the order given.
@@ -18,8 +17,8 @@ func WriteHistory(w io.Writer, recs []Record) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tENV\tACTION\tVERSION\tDIGEST\tACTOR\tVERDICT")
 	for _, r := range recs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(r.Time), clean(r.Environment), clean(actionWord(r)),
-			clean(cmp.Or(r.Version, "-")), clean(oci.ShortDigest(r.Digest)), clean(cmp.Or(r.Actor, "-")), clean(r.Verdict()))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", stamp(r.Time), untrusted.Text(r.Environment), untrusted.Text(actionWord(r)),
+			untrusted.Text(cmp.Or(r.Version, "-")), untrusted.Text(oci.ShortDigest(r.Digest)), untrusted.Text(cmp.Or(r.Actor, "-")), untrusted.Text(r.Verdict()))
 	}
 	return tw.Flush()
 }
@@ -29,18 +28,6 @@ func actionWord(r Record) string {
 		return string(r.Action) + " (FORCED)"
 	}
 	return string(r.Action)
-}
-
-// clean makes text read from the registry safe for a terminal: anyone who
-// can push can write a record, and escape sequences or tabs in it must not
-// rewrite the screen or the table.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return '?'
-		}
-		return r
-	}, s)
 }
 
 // WriteResult writes what a promotion or rollback did, for a terminal;
@@ -63,7 +50,7 @@ func WriteResult(w io.Writer, res *Result) {
 		fmt.Fprintf(w, "%s already names %s: nothing to do\n", r.Environment, oci.ShortDigest(res.Current))
 		return
 	}
-	what := clean(cmp.Or(strings.TrimSpace(r.Name+" "+r.Version), oci.ShortDigest(r.Digest)))
+	what := untrusted.Text(cmp.Or(strings.TrimSpace(r.Name+" "+r.Version), oci.ShortDigest(r.Digest)))
 	if r.Action == ActionRollback {
 		fmt.Fprintf(w, "rolled %s back to %s in %s\n", r.Environment, what, r.Repository)
 	} else {
@@ -74,9 +61,9 @@ func WriteResult(w io.Writer, res *Result) {
 	fmt.Fprintf(w, "  gate      %s\n", GateLine(r.Gate))
 	fmt.Fprintf(w, "  record    %s@%s\n", r.Repository, r.ID)
 	if r.Forced {
-		fmt.Fprintf(w, "  FORCED    by %s: %s\n", clean(r.Actor), clean(r.Reason))
+		fmt.Fprintf(w, "  FORCED    by %s: %s\n", untrusted.Text(r.Actor), untrusted.Text(r.Reason))
 		for _, o := range r.Overridden {
-			fmt.Fprintf(w, "            overrode: %s\n", clean(o))
+			fmt.Fprintf(w, "            overrode: %s\n", untrusted.Text(o))
 		}
 	}
 }
@@ -93,14 +80,14 @@ func writeRefused(w io.Writer, res *Result) {
 		WriteResult(w, rb)
 	}
 	if res.RollbackError != "" {
-		fmt.Fprintf(w, "rollback on failure FAILED: %s\n", clean(res.RollbackError))
+		fmt.Fprintf(w, "rollback on failure FAILED: %s\n", untrusted.Text(res.RollbackError))
 	}
 }
 
 // writeAnalysisLine sums up the canary analysis a promotion passed.
 func writeAnalysisLine(w io.Writer, res *Result) {
 	if a := res.Analysis; a != nil {
-		fmt.Fprintf(w, "  analysis  %s: %s\n", a.Phase, clean(a.Summary()))
+		fmt.Fprintf(w, "  analysis  %s: %s\n", a.Phase, untrusted.Text(a.Summary()))
 	}
 }
 
