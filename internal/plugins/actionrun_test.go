@@ -117,7 +117,7 @@ func TestActionEmptyInputs(t *testing.T) {
 				}
 				// Flags other branches of slipway may not have yet, and the
 				// metrics ones, appear only when asked for.
-				for _, f := range []string{"--keyless", "--rollback-on-failure", "--pushgateway", "--metrics-file", "--prometheus", "--analysis"} {
+				for _, f := range []string{"--keyless", "--rollback-on-failure", "--pushgateway", "--metrics-file", "--prometheus", "--analysis", "--no-local"} {
 					if a == f {
 						t.Errorf("%s: %s with its input at the default, in %q", rel, f, argv)
 					}
@@ -125,6 +125,44 @@ func TestActionEmptyInputs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestActionPackNoLocal checks pack's no-local input: true passes
+// --no-local (beside --to, with the other flags of the step), false or empty
+// passes nothing, and any other value is refused before slipway runs.
+func TestActionPackNoLocal(t *testing.T) {
+	requireLinux(t)
+	const rel = "actions/pack/action.yml"
+	for _, tc := range []struct {
+		value string
+		want  []string
+	}{
+		{"true", []string{"pack", "--output", "json", "--to", "registry.example.com/ml/iris", "--no-cache", "--no-local", "--", "model"}},
+		{"false", []string{"pack", "--output", "json", "--to", "registry.example.com/ml/iris", "--no-cache", "--", "model"}},
+		{"", []string{"pack", "--output", "json", "--to", "registry.example.com/ml/iris", "--no-cache", "--", "model"}},
+	} {
+		t.Run("no-local="+tc.value, func(t *testing.T) {
+			argv, out := runActionStep(t, rel, "pack", map[string]string{"dir": "model", "to": "registry.example.com/ml/iris",
+				"no-cache": "true", "no-local": tc.value})
+			if !slices.Equal(argv, tc.want) {
+				t.Errorf("slipway got %q, want %q\n%s", argv, tc.want, out)
+			}
+		})
+	}
+	t.Run("no-local=yes", func(t *testing.T) {
+		bash := tool(t, "bash", "")
+		var m actionManifest
+		b, _ := os.ReadFile(filepath.Join(repoRoot, rel))
+		if err := yaml.Unmarshal(b, &m); err != nil || len(m.Runs.Steps) < 2 {
+			t.Fatalf("parsing %s: %v", rel, err)
+		}
+		env := environ("SLIPWAY=/nonexistent", "GITHUB_ACTION_PATH="+filepath.Join(repoRoot, filepath.Dir(rel)),
+			"IN_DIR=model", "IN_TO=registry.example.com/ml/iris", "IN_NO_LOCAL=yes")
+		out, code := run(t, time.Minute, t.TempDir(), env, bash, "-e", "-c", m.Runs.Steps[1].Run)
+		if code != 2 || !strings.Contains(out, "input for --no-local must be true or false, got 'yes'") {
+			t.Errorf("no-local: yes: exit %d, want 2 naming the input\n%s", code, out)
+		}
+	})
 }
 
 // TestActionDocsGHCR checks the documented workflows (issue item 4): a

@@ -90,13 +90,14 @@ workflows:
     jobs:
       - slipway/pack:
           no-cache: maybe
+          no-local: maybe
           colour: red
       - slipway/gate:
           output: html
           keyless: maybe
 `), 0o644)
 	out, code = circleciParser(t, orb, bad)
-	for _, want := range []string{"parameter no-cache must be a boolean", "has no parameter colour", "parameter output must be one of", "slipway/gate needs the parameter metrics",
+	for _, want := range []string{"parameter no-cache must be a boolean", "parameter no-local must be a boolean", "has no parameter colour", "parameter output must be one of", "slipway/gate needs the parameter metrics",
 		"parameter keyless must be a boolean"} {
 		if code == 0 || !strings.Contains(out, want) {
 			t.Errorf("circleci.cjs on a misused orb: exit %d; want a failure saying %q\n%s", code, want, out)
@@ -236,8 +237,12 @@ func TestCircleCICommands(t *testing.T) {
 	want["promote-analysis"] = []string{"promote", "--env", "production", "--output", "json",
 		"--prometheus", "http://prometheus:9090", "--analysis", "analysis/canary.yaml", "--rollback-on-failure",
 		"--pushgateway", "http://push.example.com:9091", "--metrics-file", "promote.prom", "--", "oci:.slipway/iris@sha256:bbb"}
+	// A second run of pack to a registry with no-local (the first, without
+	// it, must not pass --no-local).
+	params["pack-no-local"] = map[string]string{"dir": "model", "to": "registry.example.com/ml/iris", "no-local": "true"}
+	want["pack-no-local"] = []string{"pack", "--output", "json", "--to", "registry.example.com/ml/iris", "--no-local", "--", "model"}
 	bashEnv := filepath.Join(work, "bash_env")
-	for _, name := range append(slices.Clone(verbs), "gate-metrics", "promote-analysis") { // in order: each takes the outputs of the one before from the workspace
+	for _, name := range append(slices.Clone(verbs), "gate-metrics", "promote-analysis", "pack-no-local") { // in order: each takes the outputs of the one before from the workspace
 		verb, _, _ := strings.Cut(name, "-")
 		env, script := orbRun(t, orb, verb)
 		vars := environ("PATH="+bin+":/usr/bin:/bin", "FAKE_SLIPWAY_DIR="+fake, "BASH_ENV="+bashEnv,

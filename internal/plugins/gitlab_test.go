@@ -86,6 +86,7 @@ func TestGitLabComponents(t *testing.T) {
         data/a.csv
         data/b dir
       no-cache: true
+      no-local: true
   - local: plugins/gitlab/templates/gate.yml
     inputs:
       slipway: internal/plugins/testdata/fake-slipway
@@ -138,7 +139,7 @@ check:
 	}
 	want := map[string][]string{
 		"pack": {"pack", "--output", "json", "--lock", "slipway.lock", "--name", gitlabHostileArg, "--bump", "minor",
-			"--to", "registry.example.com/ml/iris", "--no-cache", "--dataset", "data/a.csv", "--dataset", "data/b dir", "--", "model"},
+			"--to", "registry.example.com/ml/iris", "--no-cache", "--no-local", "--dataset", "data/a.csv", "--dataset", "data/b dir", "--", "model"},
 		// The model comes from the pack job's dotenv.
 		"gate": {"gate", "--metrics", "eval.json", "--output", "text",
 			"--report", "junit=slipway-gate.xml", "--report", "gitlab=gl-code-quality-report.json", "--report", "markdown=slipway-gate.md",
@@ -206,6 +207,7 @@ func TestGitLabInputs(t *testing.T) {
 		{"missing required input", "stages: [gate]\ninclude:\n  - local: plugins/gitlab/templates/gate.yml\n", "`metrics` input: required value has not been provided"},
 		{"value outside options", "stages: [pack]\ninclude:\n  - local: plugins/gitlab/templates/pack.yml\n    inputs:\n      bump: huge\n", "`bump` input: `huge` cannot be used"},
 		{"wrong type", "stages: [pack]\ninclude:\n  - local: plugins/gitlab/templates/pack.yml\n    inputs:\n      no-cache: maybe\n", "`no-cache` input"},
+		{"wrong type of no-local", "stages: [pack]\ninclude:\n  - local: plugins/gitlab/templates/pack.yml\n    inputs:\n      no-local: maybe\n", "`no-local` input"},
 		// regex (issue item 3): env becomes a job name, an environment and a
 		// resource group; job-prefix a job name; version a tag.
 		{"env outside its regex", "include:\n  - local: plugins/gitlab/templates/promote.yml\n    inputs:\n      env: \"prod; x\"\n", "`env` input: `prod; x` does not match required regex"},

@@ -188,11 +188,11 @@ func TestJenkinsSteps(t *testing.T) {
 	add := func(s *jenkinsScenario) { sc[s.Name] = s }
 	add(fakeScenario(t, "pack", "slipwayPack", map[string]any{
 		"dir": "model", "version": "1.4.0", "to": "registry.example.com/ml/iris", "dataset": []any{"data/a.csv", "data/b.csv"},
-		"noCache": true, "insecure": true, "mountFrom": "registry.example.com/ml/old",
+		"noCache": true, "noLocal": true, "insecure": true, "mountFrom": "registry.example.com/ml/old",
 	}, map[string]string{"pack.json": packJSON}))
 	add(fakeScenario(t, "pack-hostile", "slipwayPack", map[string]any{"name": hostile, "lock": hostile}, map[string]string{"pack.json": packJSON}))
 	add(fakeScenario(t, "pack-unknown-key", "slipwayPack", map[string]any{"dir": "model", "colour": "red", "output": "text"}, nil))
-	add(fakeScenario(t, "pack-wrong-type", "slipwayPack", map[string]any{"noCache": "yes", "dataset": []any{map[string]any{"a": 1}}}, nil))
+	add(fakeScenario(t, "pack-wrong-type", "slipwayPack", map[string]any{"noCache": "yes", "noLocal": "yes", "dataset": []any{map[string]any{"a": 1}}}, nil))
 	add(fakeScenario(t, "pack-usage-error", "slipwayPack", map[string]any{}, map[string]string{"pack.exit": "2"}))
 	add(fakeScenario(t, "gate-pass", "slipwayGate", map[string]any{
 		"ref": "oci:.slipway/iris:1.4.0", "metrics": "eval.json", "data": "thresholds.yaml", "policy": []any{"policies", "extra.rego"},
@@ -249,7 +249,7 @@ func TestJenkinsSteps(t *testing.T) {
 	t.Run("pack runs the exact command line, every value through the environment", func(t *testing.T) {
 		s, r := sc["pack"], results["pack"]
 		argv := []string{"pack", "--version", "1.4.0", "--to", "registry.example.com/ml/iris",
-			"--dataset", "data/a.csv", "--dataset", "data/b.csv", "--no-cache", "--mount-from", "registry.example.com/ml/old",
+			"--dataset", "data/a.csv", "--dataset", "data/b.csv", "--no-cache", "--no-local", "--mount-from", "registry.example.com/ml/old",
 			"--insecure", "--output", "json", "--", "model"}
 		sh := r.called("sh")
 		if r.Error != "" || len(sh) != 1 {
@@ -302,8 +302,8 @@ func TestJenkinsSteps(t *testing.T) {
 
 	t.Run("unknown keys and wrong types are errors, before anything runs", func(t *testing.T) {
 		for name, want := range map[string]string{
-			"pack-unknown-key": "slipwayPack: unknown key 'colour' (known: binary, bump, credentialsId, dataset, dir, insecure, lock, mountFrom, name, noCache, quiet, to, version); unknown key 'output' (known: binary, bump, credentialsId, dataset, dir, insecure, lock, mountFrom, name, noCache, quiet, to, version)",
-			"pack-wrong-type":  "slipwayPack: 'dataset' must be a string or a list of strings, got a map; 'noCache' must be true or false, got a string",
+			"pack-unknown-key": "slipwayPack: unknown key 'colour' (known: binary, bump, credentialsId, dataset, dir, insecure, lock, mountFrom, name, noCache, noLocal, quiet, to, version); unknown key 'output' (known: binary, bump, credentialsId, dataset, dir, insecure, lock, mountFrom, name, noCache, noLocal, quiet, to, version)",
+			"pack-wrong-type":  "slipwayPack: 'dataset' must be a string or a list of strings, got a map; 'noCache' must be true or false, got a string; 'noLocal' must be true or false, got a string",
 			"gate-no-metrics":  "slipwayGate: 'metrics' is required",
 		} {
 			r := results[name]

@@ -16,6 +16,7 @@ def call(Map args = [:]) {
         lock     : [Cli.VALUE, '--lock'],
         dataset  : [Cli.LIST, '--dataset'],
         noCache  : [Cli.FLAG, '--no-cache'],
+        noLocal  : [Cli.FLAG, '--no-local'],
         mountFrom: [Cli.LIST, '--mount-from'],
     ]
     Map given = new LinkedHashMap(args)
