@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/slipwayhq/slipway/internal/atomicfile"
 	"github.com/slipwayhq/slipway/internal/ci"
@@ -83,7 +81,7 @@ func markdownFile(given, fallback string, md []byte, warn func(string, error)) s
 	if given != "" {
 		return given
 	}
-	if err := WriteFile(fallback, func(w io.Writer) error { _, err := w.Write(md); return err }); err != nil {
+	if err := atomicfile.WriteReport(fallback, func(w io.Writer) error { _, err := w.Write(md); return err }); err != nil {
 		warn("writing "+fallback, err)
 		return ""
 	}
@@ -119,16 +117,6 @@ func Annotations(findings []policy.Finding) []ci.Annotation {
 		out = append(out, a)
 	}
 	return out
-}
-
-// WriteFile writes a report atomically, creating its folder.
-func WriteFile(path string, write func(io.Writer) error) error {
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	return atomicfile.Write(path, 0o644, write)
 }
 
 // Outputs sets outputs for later steps or jobs (build's image and digest);

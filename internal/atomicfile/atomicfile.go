@@ -33,6 +33,17 @@ func Write(path string, perm fs.FileMode, write func(io.Writer) error) error {
 	return os.Rename(tmp.Name(), path)
 }
 
+// WriteReport is Write of a report others read (mode 0644) that creates the
+// report's folder first: --report FMT=reports/gate.xml needs no mkdir.
+func WriteReport(path string, write func(io.Writer) error) error {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	return Write(path, 0o644, write)
+}
+
 // WriteBytes is Write for content already in memory.
 func WriteBytes(path string, perm fs.FileMode, b []byte) error {
 	return Write(path, perm, func(w io.Writer) error {

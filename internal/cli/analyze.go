@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/slipwayhq/slipway/internal/analysis"
-	"github.com/slipwayhq/slipway/internal/announce"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/metrics"
 	"github.com/slipwayhq/slipway/internal/promote"
@@ -25,9 +24,6 @@ type analyzeOptions struct {
 	reports           []string
 	rollbackOnFailure bool
 }
-
-// analysisReport is one --report FMT=FILE of analyze (--analysis-report of promote).
-type analysisReport struct{ format, path string }
 
 func newAnalyzeCmd(g *globalOptions, streams IO) *cobra.Command {
 	o := &analyzeOptions{}
@@ -68,7 +64,7 @@ a query Prometheus cannot parse, 3 error: the queries kept failing
 			}
 			req := promote.VerifyRequest{Client: g.client, Env: o.vars.Environment, Vars: o.vars, Config: g.cfg,
 				RollbackOnFailure: o.rollbackOnFailure, Getenv: os.Getenv, Warn: promoteWarner(streams),
-				Analyze: analyzer(g, streams, o.prometheus, o.file)}
+				Analyze: analyzer(g, streams, o.prometheus, o.file), Reports: reports}
 			if len(args) == 1 {
 				req.Repo = args[0]
 			}
@@ -77,9 +73,6 @@ a query Prometheus cannot parse, 3 error: the queries kept failing
 				return rerr
 			}
 			if err := writeVerify(streams.Stdout, g.output, res); err != nil {
-				return err
-			}
-			if err := writeAnalysisReports(reports, res.Result); err != nil {
 				return err
 			}
 			if res.Rollback != nil { // pushed where the pushgateway setting says, as rollback's
@@ -139,21 +132,11 @@ func writeVerify(w io.Writer, format string, res *promote.VerifyResult) error {
 }
 
 // parseAnalysisReports reads FMT=FILE flags (flag names them in messages).
-func parseAnalysisReports(flag string, specs []string) ([]analysisReport, error) {
-	return parseReportFlags(specs, "junit=analysis.xml", func(format, path string) (analysisReport, error) {
+func parseAnalysisReports(flag string, specs []string) ([]promote.AnalysisReport, error) {
+	return parseReportFlags(specs, "junit=analysis.xml", func(format, path string) (promote.AnalysisReport, error) {
 		if !slices.Contains(report.AnalysisFormats(), format) {
-			return analysisReport{}, fault.Usagef("%s %q: unknown format %q (want one of %s)", flag, format+"="+path, format, strings.Join(report.AnalysisFormats(), ", "))
+			return promote.AnalysisReport{}, fault.Usagef("%s %q: unknown format %q (want one of %s)", flag, format+"="+path, format, strings.Join(report.AnalysisFormats(), ", "))
 		}
-		return analysisReport{format: format, path: path}, nil
+		return promote.AnalysisReport{Format: format, Path: path}, nil
 	})
-}
-
-// writeAnalysisReports writes each report atomically, creating its folder.
-func writeAnalysisReports(reports []analysisReport, res *analysis.Result) error {
-	for _, r := range reports {
-		if err := announce.WriteFile(r.path, func(w io.Writer) error { return report.WriteAnalysis(w, r.format, res) }); err != nil {
-			return fmt.Errorf("writing the %s report %s: %w", r.format, r.path, err)
-		}
-	}
-	return nil
 }

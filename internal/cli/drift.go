@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/slipwayhq/slipway/internal/announce"
+	"github.com/slipwayhq/slipway/internal/atomicfile"
 	"github.com/slipwayhq/slipway/internal/config"
 	"github.com/slipwayhq/slipway/internal/drift"
 	"github.com/slipwayhq/slipway/internal/fault"
@@ -174,7 +175,7 @@ func parseDriftReports(specs []string) ([]driftReport, error) {
 // writeDriftReports writes each report atomically, creating its folder.
 func writeDriftReports(reports []driftReport, res *drift.Result) error {
 	for _, r := range reports {
-		if err := announce.WriteFile(r.path, func(w io.Writer) error { return report.WriteDrift(w, r.format, res) }); err != nil {
+		if err := atomicfile.WriteReport(r.path, func(w io.Writer) error { return report.WriteDrift(w, r.format, res) }); err != nil {
 			return fmt.Errorf("writing the %s report %s: %w", r.format, r.path, err)
 		}
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/slipwayhq/slipway/internal/announce"
 	"github.com/slipwayhq/slipway/internal/config"
-	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/metrics"
 	"github.com/slipwayhq/slipway/internal/promote"
 	"github.com/slipwayhq/slipway/internal/report"
@@ -122,20 +121,12 @@ func runPromote(ctx context.Context, g *globalOptions, o *promoteOptions, stream
 	if err != nil {
 		return err
 	}
-	if len(reports) > 0 && o.analysis == "" {
-		return fault.Usagef("--analysis-report needs --analysis: it is the canary analysis' report")
-	}
 	res, err := promote.Run(ctx, promote.RunRequest{
 		Client: g.client, Ref: arg, Env: o.env, To: o.to, ModelRepo: o.modelRepo, Config: g.cfg,
 		Identity: o.identity.value(), TrustedRoot: o.identity.trustedRoot,
 		Force: o.force, Reason: o.reason, Getenv: os.Getenv, Warn: promoteWarner(streams), Analyze: o.analyzer(g, streams),
-		RollbackOnFailure: o.rollbackOnFailure, Deploy: promote.DeployOptions{DryRun: o.dryRun},
+		RollbackOnFailure: o.rollbackOnFailure, AnalysisReports: reports, Deploy: promote.DeployOptions{DryRun: o.dryRun},
 	})
-	if res != nil && res.Analysis != nil {
-		if werr := writeAnalysisReports(reports, res.Analysis); werr != nil && err == nil {
-			err = werr
-		}
-	}
 	if err != nil {
 		if res != nil && len(res.Refusals) > 0 {
 			return refusedPromotion(ctx, g, o, streams, res, err)

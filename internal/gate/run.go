@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/dustin/go-humanize/english"
@@ -281,22 +280,13 @@ func attach(ctx context.Context, store oci.Store, art *modelpack.Artifact, v *Ve
 func writeReports(reports []ReportFile, v *Verdict) ([]string, error) {
 	var written []string
 	for _, rf := range reports {
-		err := writeFile(rf.Path, func(w io.Writer) error { return rf.Reporter.Report(w, v) })
+		err := atomicfile.WriteReport(rf.Path, func(w io.Writer) error { return rf.Reporter.Report(w, v) })
 		if err != nil {
 			return nil, fault.Usagef("writing --report %s=%s: %w", rf.Format, rf.Path, err)
 		}
 		written = append(written, rf.Path)
 	}
 	return written, nil
-}
-
-func writeFile(path string, write func(io.Writer) error) error {
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	return atomicfile.Write(path, 0o644, write)
 }
 
 func isFile(path string) bool {

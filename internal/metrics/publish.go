@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -130,12 +128,7 @@ func redact(s string) string {
 // WriteFile writes s to path in the text exposition format, atomically
 // (the textfile collector never reads half a file), creating its folder.
 func WriteFile(path string, s *Set) error {
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	return atomicfile.Write(path, 0o644, func(w io.Writer) error { return WriteText(w, s) })
+	return atomicfile.WriteReport(path, func(w io.Writer) error { return WriteText(w, s) })
 }
 
 // WriteText writes s in the text exposition format.

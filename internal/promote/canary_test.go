@@ -273,3 +273,34 @@ func TestRollbackOnFailureRewritesTheCanaryRollout(t *testing.T) {
 	assert.True(t, res.Rollback.Deploy.Pushed)
 	assert.Equal(t, "image: registry.example.com/acme/iris-server@"+old.Digest.String(), rollout(), "the Rollout runs the previous digest again")
 }
+
+// TestVerifyWritesReports: the reports asked for are written once the
+// analysis has run, into folders made for them, and still when the
+// analysis failed.
+func TestVerifyWritesReports(t *testing.T) {
+	dir := t.TempDir()
+	var got analysis.Vars
+	reports := []AnalysisReport{
+		{Format: "junit", Path: filepath.Join(dir, "reports", "analysis.xml")},
+		{Format: "json", Path: filepath.Join(dir, "analysis.json")},
+	}
+	res, err := Verify(context.Background(), VerifyRequest{Analyze: analyzer(analysis.Failed, &got),
+		Vars: analysis.Vars{Digest: "sha256:" + strings.Repeat("a", 64)}, Reports: reports})
+	require.NoError(t, err, "Verify of a failed analysis (its outcome is in the result)")
+	require.Equal(t, analysis.Failed, res.Phase)
+	junit, err := os.ReadFile(reports[0].Path)
+	require.NoError(t, err, "the junit report")
+	assert.Contains(t, string(junit), "<testsuite", "junit report:\n%s", junit)
+	assert.Contains(t, string(junit), "<failure", "the failed measurement in the junit report:\n%s", junit)
+	doc, err := os.ReadFile(reports[1].Path)
+	require.NoError(t, err, "the json report")
+	assert.Contains(t, string(doc), `"phase": "Failed"`, "json report:\n%s", doc)
+
+	// A report that cannot be written is the error, after the analysis.
+	blocked := filepath.Join(dir, "file")
+	require.NoError(t, os.WriteFile(blocked, nil, 0o644))
+	_, err = Verify(context.Background(), VerifyRequest{Analyze: analyzer(analysis.Successful, &got),
+		Reports: []AnalysisReport{{Format: "json", Path: filepath.Join(blocked, "a.json")}}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "writing the json report")
+}

@@ -62,6 +62,9 @@ type RunRequest struct {
 	// candidate (see rollBackCanary) when the analysis fails or is
 	// inconclusive.
 	RollbackOnFailure bool
+	// AnalysisReports are written once the analysis has run, whether the
+	// promotion went ahead or not.
+	AnalysisReports []AnalysisReport
 }
 
 // Run promotes req.Ref into req.Env: it parses and checks the inputs,
@@ -75,6 +78,9 @@ func Run(ctx context.Context, req RunRequest, opts ...Option) (*Result, error) {
 	}
 	if req.RollbackOnFailure && req.Analyze == nil {
 		return nil, fault.Usagef("--rollback-on-failure needs --analysis: it rolls back when the canary analysis fails")
+	}
+	if len(req.AnalysisReports) > 0 && req.Analyze == nil {
+		return nil, fault.Usagef("--analysis-report needs --analysis: it is the canary analysis' report")
 	}
 	ref, err := req.Client.Parse(req.Ref)
 	if err != nil {
@@ -123,6 +129,11 @@ func Run(ctx context.Context, req RunRequest, opts ...Option) (*Result, error) {
 	}
 	base := append(clockAndWarnings(req.Now, req.Warn), WithOpener(func(r oci.Ref) oci.Store { return client.Open(r) }))
 	res, err := Promote(ctx, preq, append(base, opts...)...)
+	if res != nil && res.Analysis != nil {
+		if werr := writeAnalysisReports(req.AnalysisReports, res.Analysis); werr != nil && err == nil {
+			err = werr
+		}
+	}
 	if res != nil && err != nil && req.RollbackOnFailure {
 		return res, rollBackCanary(ctx, req, cfg, env, []oci.Store{preq.Dest, src}, digest.String(), res, err, opts)
 	}

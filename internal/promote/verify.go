@@ -36,6 +36,9 @@ type VerifyRequest struct {
 	Warn   func(string)
 	Now    func() time.Time
 	Deploy DeployOptions
+	// Reports are written once the analysis has run (before any rollback
+	// is tried; a rollback is not held up by a report that fails).
+	Reports []AnalysisReport
 }
 
 // VerifyResult is the analysis (its fields inline, as `analyze -o json`
@@ -57,6 +60,16 @@ type VerifyResult struct {
 // result (its Err); the error is for what kept it from running, or a
 // rollback that failed.
 func Verify(ctx context.Context, req VerifyRequest, opts ...Option) (*VerifyResult, error) {
+	res, err := verify(ctx, req, opts...)
+	if res != nil && res.Result != nil {
+		if werr := writeAnalysisReports(req.Reports, res.Result); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	return res, err
+}
+
+func verify(ctx context.Context, req VerifyRequest, opts ...Option) (*VerifyResult, error) {
 	cfg := settings(req.Config)
 	vars := req.Vars
 	var store oci.Store
