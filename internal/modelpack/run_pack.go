@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"time"
 
@@ -236,11 +235,7 @@ func stagingStore(req PackRequest, dstRef oci.Ref, name string) (store oci.Layou
 	case dstRef.IsLayout():
 		return oci.OpenLayout(dstRef.Layout), cleanup, nil
 	case req.NoLocal:
-		dir, err := os.MkdirTemp("", "slipway-pack-")
-		if err != nil {
-			return nil, nil, fmt.Errorf("staging the pack: %w", err)
-		}
-		return oci.OpenStaging(dir), func() { os.RemoveAll(dir) }, nil
+		return oci.OpenTempStaging()
 	}
 	staging := LocalStore(name)
 	if req.Staging != "" {

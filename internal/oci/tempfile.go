@@ -37,19 +37,77 @@ func abandoned(name string, mtime, now time.Time, grace time.Duration) bool {
 	if now.Sub(mtime) > grace {
 		return true
 	}
-	parts := strings.SplitN(strings.TrimPrefix(name, ingestPrefix), "-", 3)
+	pid, start, ok := parseOwner(strings.TrimPrefix(name, ingestPrefix))
+	return ok && ownerGone(pid, start)
+}
+
+// parseOwner reads "PID-START-random", the end of a temporary name.
+func parseOwner(s string) (pid int, start int64, ok bool) {
+	parts := strings.SplitN(s, "-", 3)
 	if len(parts) != 3 {
-		return false
+		return 0, 0, false
 	}
 	pid, err1 := strconv.Atoi(parts[0])
 	start, err2 := strconv.ParseInt(parts[1], 10, 64)
-	if err1 != nil || err2 != nil || pid <= 0 {
-		return false
-	}
+	return pid, start, err1 == nil && err2 == nil && pid > 0
+}
+
+// ownerGone reports whether the process pid that started at start has
+// ended: this PID with another start time, or no such process (where that
+// can be checked).
+func ownerGone(pid int, start int64) bool {
 	if pid == os.Getpid() {
 		return start != processStart
 	}
 	return !processAlive(pid)
+}
+
+// tempStagingPrefix starts the name of the folders OpenTempStaging makes in
+// the system's temporary folder; the rest is "PID-START-random", as for the
+// store's temporary files.
+const tempStagingPrefix = "slipway-pack-"
+
+// tempStagingMaxAge is how long a staging folder whose owner seems to run
+// still is kept: a pack of a large model may add nothing to it for hours,
+// but past this its PID has been reused.
+const tempStagingMaxAge = 7 * 24 * time.Hour
+
+// OpenTempStaging makes a staging layout (OpenStaging) in a new folder of
+// the system's temporary folder, named after this process, and returns it
+// with the function that removes it. Folders that runs killed before they
+// could remove theirs are removed first.
+func OpenTempStaging() (LayoutStore, func(), error) {
+	tmp := os.TempDir()
+	removeAbandonedStaging(tmp, time.Now())
+	dir, err := os.MkdirTemp(tmp, fmt.Sprintf("%s%d-%d-*", tempStagingPrefix, os.Getpid(), processStart))
+	if err != nil {
+		return nil, nil, fmt.Errorf("making a staging folder in %s: %w", tmp, err)
+	}
+	return OpenStaging(dir), func() { _ = os.RemoveAll(dir) }, nil
+}
+
+// removeAbandonedStaging deletes the staging folders in tmp whose owner is
+// gone (or, when it cannot be told, that were not touched for TempGrace).
+// Like removeAbandoned, it never fails.
+func removeAbandonedStaging(tmp string, now time.Time) {
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), tempStagingPrefix) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		age := now.Sub(info.ModTime())
+		pid, start, ok := parseOwner(strings.TrimPrefix(e.Name(), tempStagingPrefix))
+		if age > tempStagingMaxAge || (!ok && age > TempGrace) || (ok && ownerGone(pid, start)) {
+			_ = os.RemoveAll(filepath.Join(tmp, e.Name()))
+		}
+	}
 }
 
 // TempFile is a temporary file found in a store.

@@ -57,3 +57,43 @@ func TestIngestNamesTempFilesByOwner(t *testing.T) {
 	assert.Contains(t, filepath.Base(f.Name()), fmt.Sprintf(".ingest-%d-%d-", os.Getpid(), processStart))
 	assert.False(t, abandoned(filepath.Base(f.Name()), time.Now(), time.Now(), TempGrace), "our own temp file is not abandoned")
 }
+
+// TestTempStagingSweepsAbandonedFolders: a staging folder whose owner is
+// gone (killed before it removed it) goes at the next OpenTempStaging; one
+// whose owner runs stays however long it has been idle, and the new one is
+// removed by its own cleanup.
+func TestTempStagingSweepsAbandonedFolders(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	const gonePID = 1<<22 + 7
+	old := time.Now().Add(-2 * TempGrace)
+	dirs := map[string]bool{ // name: whether the sweep should remove it
+		fmt.Sprintf("%s%d-%d-abc", tempStagingPrefix, gonePID, 1):                  true,
+		fmt.Sprintf("%s%d-%d-abc", tempStagingPrefix, os.Getpid(), processStart+1): true,  // this PID, another start: reused
+		fmt.Sprintf("%s%d-%d-abc", tempStagingPrefix, os.Getppid(), int64(0)):      false, // a live owner, idle for long
+		fmt.Sprintf("%s%d-%d-abc", tempStagingPrefix, os.Getpid(), processStart):   false, // this very run
+		tempStagingPrefix + "unnamed":                                              true,  // no owner: by age
+		"other-tool-folder":                                                        false,
+	}
+	for name := range dirs {
+		p := filepath.Join(tmp, name)
+		require.NoError(t, os.MkdirAll(filepath.Join(p, "blobs"), 0o755))
+		require.NoError(t, os.Chtimes(p, old, old))
+	}
+
+	store, cleanup, err := OpenTempStaging()
+	require.NoError(t, err)
+	for name, gone := range dirs {
+		if gone {
+			assert.NoDirExists(t, filepath.Join(tmp, name), "abandoned staging folder %s", name)
+		} else {
+			assert.DirExists(t, filepath.Join(tmp, name), "staging folder %s", name)
+		}
+	}
+	dir := store.Ref().Layout
+	assert.Equal(t, tmp, filepath.Dir(dir), "the staging folder is in TMPDIR")
+	_, _, err = store.Ingest(bytes.NewReader([]byte("config")))
+	require.NoError(t, err)
+	cleanup()
+	assert.NoDirExists(t, dir, "the staging folder after its cleanup")
+}
