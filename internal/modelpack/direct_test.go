@@ -237,3 +237,29 @@ func TestDirectPackNeedsARegistry(t *testing.T) {
 	assert.True(t, strings.Contains(err.Error(), "--no-local") && strings.Contains(err.Error(), "registry"),
 		"the error names the flag and what it needs: %v", err)
 }
+
+// TestDirectPackOfAFileThatShrinks: a weight file cut short while it is
+// packed is refused (exit 2, naming it), and the registry commits nothing
+// under a digest of bytes that are no longer there.
+func TestDirectPackOfAFileThatShrinks(t *testing.T) {
+	ctx := context.Background()
+	dir := weightsTree(t, 1, StreamMinSize)
+	weights := filepath.Join(dir, "a.safetensors")
+	reg := registrytest.InProcess(t)
+	proxy, stats := registrytest.Counting(t, reg)
+	var once atomic.Bool
+	stats.OnRequest(func(r *http.Request) int {
+		if r.Method == http.MethodPost && once.CompareAndSwap(false, true) {
+			require.NoError(t, os.Truncate(weights, StreamMinSize/2)) // before the bytes travel
+		}
+		return 0
+	})
+	req, tmpdir := directReq(t, dir, proxy+"/acme/big")
+	_, err := PackModel(ctx, req)
+	require.Error(t, err, "PackModel --no-local of a file cut short while it is read")
+	assert.Equal(t, fault.Usage, fault.KindOf(err), "kind of %v", err)
+	assert.Contains(t, err.Error(), "a.safetensors", "the error names the file")
+	assert.NoFileExists(t, req.Lock, "a failed pack wrote its lock")
+	assert.Zero(t, stats.Count(http.MethodPut, "/manifests/"), "manifest PUTs; requests: %v", stats.Requests())
+	assertNothingLocal(t, req, tmpdir)
+}

@@ -14,6 +14,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/oci"
 	"github.com/slipwayhq/slipway/internal/progress"
 )
@@ -299,7 +300,7 @@ func (hr *hashingReader) Read(p []byte) (int, error) {
 // error when fewer came (the file shrank while it was read).
 func (hr *hashingReader) digest(path string, size int64) (v1.Hash, error) {
 	if hr.n != size {
-		return v1.Hash{}, fmt.Errorf("%s: read %d bytes of %d: the file changed while it was packed", path, hr.n, size)
+		return v1.Hash{}, fault.Usagef("%s changed while it was being packed (read %d bytes of %d): wait for the writer to finish and pack again", path, hr.n, size)
 	}
 	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(hr.h.Sum(nil))}, nil
 }
