@@ -18,7 +18,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/slipwayhq/slipway/internal/announce"
-	"github.com/slipwayhq/slipway/internal/atomicfile"
 	"github.com/slipwayhq/slipway/internal/config"
 	"github.com/slipwayhq/slipway/internal/drift"
 	"github.com/slipwayhq/slipway/internal/fault"
@@ -41,9 +40,6 @@ type driftOptions struct {
 	model                      string
 	metrics                    metricsFlags
 }
-
-// driftReport is one --report FMT=FILE of slipway drift.
-type driftReport struct{ format, path string }
 
 func newDriftCmd(g *globalOptions, streams IO) *cobra.Command {
 	o := &driftOptions{thresholds: drift.DefaultThresholds}
@@ -84,14 +80,12 @@ Exit codes: 0 no dataset drift, 1 dataset drift, 2 bad input, 3 runtime error.`,
 				Columns: o.columns, Ignore: o.ignore, Categorical: o.categoric, Thresholds: o.thresholds,
 				ExactLimit: o.exactLimit, Target: o.target, Prediction: o.prediction, Task: o.task, BaselineMetrics: o.baselineMetrics,
 				Verifies: g.cfg.Key != "" || o.identity.value().Set() || o.insecure, ReadBaseline: o.readBaseline(g, streams),
+				Reports: reports,
 			})
 			if err != nil {
 				return err
 			}
 			if err := g.render(streams.Stdout, res, func(w io.Writer) error { return driftText(w, res) }); err != nil {
-				return err
-			}
-			if err := writeDriftReports(reports, res); err != nil {
 				return err
 			}
 			announce.Drift(cmd.Context(), res, announce.DriftOptions{
@@ -163,32 +157,24 @@ func (o *driftOptions) readBaseline(g *globalOptions, streams IO) func(context.C
 }
 
 // parseDriftReports reads --report FMT=FILE flags before any work is done.
-func parseDriftReports(specs []string) ([]driftReport, error) {
-	return parseReportFlags(specs, "html=drift.html", func(format, path string) (driftReport, error) {
+func parseDriftReports(specs []string) ([]drift.ReportFile, error) {
+	return parseReportFlags(specs, "html=drift.html", func(format, path string) (drift.ReportFile, error) {
 		if !slices.Contains(report.DriftFormats(), format) {
-			return driftReport{}, fault.Usagef("--report %q: unknown format %q (want one of %s)", format+"="+path, format, strings.Join(report.DriftFormats(), ", "))
+			return drift.ReportFile{}, fault.Usagef("--report %q: unknown format %q (want one of %s)", format+"="+path, format, strings.Join(report.DriftFormats(), ", "))
 		}
-		return driftReport{format: format, path: path}, nil
+		return drift.ReportFile{Format: format, Path: path, Write: func(w io.Writer, res *drift.Result) error {
+			return report.WriteDrift(w, format, res)
+		}}, nil
 	})
-}
-
-// writeDriftReports writes each report atomically, creating its folder.
-func writeDriftReports(reports []driftReport, res *drift.Result) error {
-	for _, r := range reports {
-		if err := atomicfile.WriteReport(r.path, func(w io.Writer) error { return report.WriteDrift(w, r.format, res) }); err != nil {
-			return fmt.Errorf("writing the %s report %s: %w", r.format, r.path, err)
-		}
-	}
-	return nil
 }
 
 // lastMarkdown is the last markdown report, which CI systems show; "" when
 // there is none.
-func lastMarkdown(reports []driftReport) string {
+func lastMarkdown(reports []drift.ReportFile) string {
 	md := ""
 	for _, r := range reports {
-		if r.format == report.Markdown {
-			md = r.path
+		if r.Format == report.Markdown {
+			md = r.Path
 		}
 	}
 	return md

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/slipwayhq/slipway/internal/atomicfile"
 	"github.com/slipwayhq/slipway/internal/fault"
 	"github.com/slipwayhq/slipway/internal/modelpack"
 	"github.com/slipwayhq/slipway/internal/oci"
@@ -61,6 +62,26 @@ type Request struct {
 	// ReadBaseline resolves a baseline (gate.ReadBaseline, with its trust
 	// rules); nil compares with nothing.
 	ReadBaseline func(ctx context.Context, baseline string) (map[string]any, error)
+	// Reports are written once the comparison is done, drift or not.
+	Reports []ReportFile
+}
+
+// ReportFile is one report to write: --report FORMAT=PATH. Write renders
+// the result in Format (the CLI binds report.WriteDrift, which imports
+// this package).
+type ReportFile struct {
+	Format, Path string
+	Write        func(io.Writer, *Result) error
+}
+
+// writeReports writes each report atomically, creating its folder.
+func writeReports(reports []ReportFile, res *Result) error {
+	for _, r := range reports {
+		if err := atomicfile.WriteReport(r.Path, func(w io.Writer) error { return r.Write(w, res) }); err != nil {
+			return fmt.Errorf("writing the %s report %s: %w", r.Format, r.Path, err)
+		}
+	}
+	return nil
 }
 
 // Run reads the reference and the current data and compares them. A
@@ -195,6 +216,9 @@ func compareWith(ctx context.Context, ref *Table, source, file, model string, re
 		if res.Model, err = req.modelDrift(ctx, refPred, curPred, curTarget, refCol, model, th); err != nil {
 			return nil, err
 		}
+	}
+	if err := writeReports(req.Reports, res); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
