@@ -25,8 +25,21 @@ func TestActor(t *testing.T) {
 		{"nothing", nil, "unknown"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			defer func(f func() string) { osLogin = f }(osLogin)
+			osLogin = func() string { return "" }
 			getenv := func(k string) string { return tc.vars[k] }
 			assert.Equal(t, tc.want, Actor(ci.Context(getenv), getenv))
 		})
 	}
+}
+
+// Without $USER and the like (a container's shell), the actor is the
+// account the process runs as, before "unknown".
+func TestActorFallsBackToTheAccount(t *testing.T) {
+	defer func(f func() string) { osLogin = f }(osLogin)
+	osLogin = func() string { return "svc-deploy" }
+	getenv := func(string) string { return "" }
+	assert.Equal(t, "svc-deploy", Actor(ci.Context(getenv), getenv))
+	getenv = func(k string) string { return map[string]string{"USER": "bob"}[k] }
+	assert.Equal(t, "bob", Actor(ci.Context(getenv), getenv), "$USER comes first")
 }

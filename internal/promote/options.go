@@ -2,6 +2,7 @@ package promote
 
 import (
 	"cmp"
+	"os/user"
 	"time"
 
 	"github.com/slipwayhq/slipway/internal/ci"
@@ -44,7 +45,19 @@ func WithSettle(min, max time.Duration) Option {
 }
 
 // Actor is who promotes: the CI system's actor (input.ci.actor), else the
-// login the environment names ($USER, $LOGNAME, %USERNAME%), else "unknown".
+// login the environment names ($USER, $LOGNAME, %USERNAME%), else the
+// account the process runs as (a container's shell often sets no $USER),
+// else "unknown".
 func Actor(ci ci.Job, getenv func(string) string) string {
-	return cmp.Or(ci.Actor, getenv("USER"), getenv("LOGNAME"), getenv("USERNAME"), "unknown")
+	return cmp.Or(ci.Actor, getenv("USER"), getenv("LOGNAME"), getenv("USERNAME"), osLogin(), "unknown")
+}
+
+// osLogin is the name of the account the process runs as; "" when the
+// system does not know it (a UID with no passwd entry).
+var osLogin = func() string {
+	u, err := user.Current()
+	if err != nil {
+		return ""
+	}
+	return u.Username
 }
