@@ -226,10 +226,14 @@ func (d *directUpload) Send(f *os.File, size int64, read func(int64)) (v1.Hash, 
 		return v1.Hash{}, err
 	}
 	hr := newHashingReader(progress.Reader(io.LimitReader(f, size), read))
-	err := d.dst.StreamBlob(u.ctx, size, hr, func() (v1.Hash, error) { return hr.digest(f.Name(), size) })
+	var h v1.Hash
+	err := d.dst.StreamBlob(u.ctx, size, hr, func() (v1.Hash, error) {
+		var err error
+		h, err = hr.digest(f.Name(), size)
+		return h, err
+	})
 	u.release()
 	if err == nil {
-		h, _ := hr.digest(f.Name(), size)
 		u.mark(h, size)
 		return h, nil
 	}
@@ -239,9 +243,9 @@ func (d *directUpload) Send(f *os.File, size int64, read func(int64)) (v1.Hash, 
 	if _, serr := f.Seek(0, io.SeekStart); serr != nil {
 		return v1.Hash{}, err
 	}
-	h, herr := hashOnly{}.Send(f, size, nil)
-	if herr != nil {
-		return v1.Hash{}, herr
+	// The stream failed: hash the file again and send it the usual way.
+	if h, err = (hashOnly{}).Send(f, size, nil); err != nil {
+		return v1.Hash{}, err
 	}
 	d.Known(f.Name(), h)
 	if !u.mark(h, size) {

@@ -49,7 +49,10 @@ func WithSettle(min, max time.Duration) Option {
 // account the process runs as (a container's shell often sets no $USER),
 // else "unknown".
 func Actor(ci ci.Job, getenv func(string) string) string {
-	return cmp.Or(ci.Actor, getenv("USER"), getenv("LOGNAME"), getenv("USERNAME"), osLogin(), "unknown")
+	if a := cmp.Or(ci.Actor, getenv("USER"), getenv("LOGNAME"), getenv("USERNAME")); a != "" {
+		return a
+	}
+	return cmp.Or(osLogin(), "unknown") // reads the passwd database: only when nothing else says
 }
 
 // osLogin is the name of the account the process runs as; "" when the
