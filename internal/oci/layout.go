@@ -315,10 +315,12 @@ func (s *layoutStore) addDescriptor(ctx context.Context, desc v1.Descriptor, raw
 		annotations = map[string]string{annotationSubject: sub}
 	}
 	update := func(im *v1.IndexManifest) error {
-		if missing, ok := s.missingBlob(raw); ok && !s.sparse {
-			// Checked under the lock gc holds while it removes: a tag never
-			// names a manifest whose blobs are gone.
-			return fault.Runtimef("manifest %s names %s, which is not in %s (removed by slipway gc while this write ran?): run the command again", desc.Digest, missing, s.Ref())
+		if !s.sparse { // a staging layout holds only part of what it names
+			if missing, ok := s.missingBlob(raw); ok {
+				// Checked under the lock gc holds while it removes: a tag never
+				// names a manifest whose blobs are gone.
+				return fault.Runtimef("manifest %s names %s, which is not in %s (removed by slipway gc while this write ran?): run the command again", desc.Digest, missing, s.Ref())
+			}
 		}
 		if tag != "" && IsVersion(tag) && !versionMoveAllowed(ctx) {
 			for _, d := range im.Manifests {
